@@ -1,0 +1,48 @@
+"""Service Finder: a whole-of-government, one-stop catalogue of public services."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+
+from finder.config import Settings, load_settings
+from finder.db import Database, close_request_session
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: settings from the environment, then `config` overrides (used by tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_settings(Path(app.instance_path))
+    if config:
+        settings = settings.with_overrides(config)
+    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.env == "test", FINDER=settings)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    database = Database(settings.database_url)
+    app.extensions["finder.db"] = database
+
+    from finder import api, web
+
+    app.teardown_appcontext(close_request_session)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(web.blueprint)
+
+    @app.get("/healthz")
+    def healthz():
+        if database.is_reachable():
+            return jsonify(status="ok", database="ok")
+        return jsonify(status="unavailable", database="unreachable"), 503
+
+    from finder.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+__all__ = ["Settings", "create_app"]

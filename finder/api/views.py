@@ -1,0 +1,131 @@
+"""Read endpoints of the HSDS 3.0 API. Only published services are public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from finder import catalogue
+from finder.api.params import QueryParams
+from finder.api.problems import ApiProblem, problem_response
+from finder.db import request_session
+
+HSDS_VERSION = "3.0"
+HSDS_PROFILE = "https://docs.openreferral.org/en/v3.0/"
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@blueprint.errorhandler(ApiProblem)
+def _api_problem(problem: ApiProblem) -> Response:
+    return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    return problem_response(error.code or 500, error.name, error.description or error.name)
+
+
+def _settings():
+    return current_app.config["FINDER"]
+
+
+def _envelope(page: catalogue.Page, contents: list[Any]) -> dict[str, Any]:
+    return {
+        "total_items": page.total,
+        "total_pages": page.pages,
+        "page_number": page.page,
+        "size": len(contents),
+        "first_page": page.page == 1,
+        "last_page": page.page >= page.pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def _paging(params: QueryParams) -> tuple[int, int]:
+    page = params.integer("page", 1, minimum=1)
+    per_page = params.integer("per_page", 50, minimum=1, maximum=_settings().api_max_per_page)
+    return page, per_page
+
+
+def _language(params: QueryParams) -> str:
+    return params.language() or _settings().default_language
+
+
+def _localised(response: Response, language: str) -> Response:
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
+@blueprint.get("/")
+def index() -> Response:
+    return jsonify(
+        version=HSDS_VERSION,
+        profile=HSDS_PROFILE,
+        openapi_url=url_for("api.openapi", _external=True),
+    )
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    from finder.api.openapi import document
+
+    return jsonify(document(url_for("api.index", _external=True)))
+
+
+@blueprint.get("/services")
+def services() -> Response:
+    params = QueryParams(request.args)
+    page, per_page = _paging(params)
+    language = _language(params)
+    organization_id = params.text("organization_id", 64)
+    taxonomy_term_id = params.text("taxonomy_term_id", 64)
+    modified_after = params.datetime("modified_after")
+    params.check()
+    result = catalogue.published_services(
+        request_session(),
+        page=page,
+        per_page=per_page,
+        organization_id=organization_id,
+        taxonomy_term_id=taxonomy_term_id,
+        modified_after=modified_after,
+    )
+    exporter = catalogue.HsdsExporter(language)
+    return _localised(jsonify(_envelope(result, [exporter.service(s) for s in result.items])), language)
+
+
+@blueprint.get("/services/<service_id>")
+def service(service_id: str) -> Response:
+    params = QueryParams(request.args)
+    language = _language(params)
+    params.check()
+    found = catalogue.published_service(request_session(), service_id)
+    if found is None:
+        raise ApiProblem(404, "Not Found", f"No published service has the id {service_id!r}.")
+    return _localised(jsonify(catalogue.HsdsExporter(language).service(found)), language)
+
+
+@blueprint.get("/organizations")
+def organizations() -> Response:
+    params = QueryParams(request.args)
+    page, per_page = _paging(params)
+    language = _language(params)
+    params.check()
+    result = catalogue.agencies(request_session(), page=page, per_page=per_page)
+    exporter = catalogue.HsdsExporter(language)
+    return _localised(jsonify(_envelope(result, [exporter.organization(a) for a in result.items])), language)
+
+
+@blueprint.get("/organizations/<organization_id>")
+def organization(organization_id: str) -> Response:
+    params = QueryParams(request.args)
+    language = _language(params)
+    params.check()
+    found = catalogue.agency(request_session(), organization_id)
+    if found is None:
+        raise ApiProblem(404, "Not Found", f"No organization has the id {organization_id!r}.")
+    return _localised(jsonify(catalogue.HsdsExporter(language).organization(found)), language)

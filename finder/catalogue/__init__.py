@@ -1,0 +1,50 @@
+"""The catalogue: what services exist, who delivers them, where and how; and moving it in and out.
+
+Other domains use this face, not the modules behind it.
+"""
+
+from finder.catalogue.import_export import (
+    EXPORT_FORMATS,
+    ImportFailed,
+    ImportReport,
+    Problem,
+    export_catalogue,
+    import_path,
+)
+from finder.catalogue.import_export.hsds import HsdsExporter
+from finder.catalogue.models import (
+    Agency,
+    Category,
+    ChannelKind,
+    LifeEvent,
+    Office,
+    Service,
+    ServiceStatus,
+)
+from finder.catalogue.queries import Page, agencies, agency, published_service, published_services
+from finder.catalogue.translation import Localised, available_languages, localised
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "Agency",
+    "Category",
+    "ChannelKind",
+    "HsdsExporter",
+    "ImportFailed",
+    "ImportReport",
+    "LifeEvent",
+    "Localised",
+    "Office",
+    "Page",
+    "Problem",
+    "Service",
+    "ServiceStatus",
+    "agencies",
+    "agency",
+    "available_languages",
+    "export_catalogue",
+    "import_path",
+    "localised",
+    "published_service",
+    "published_services",
+]

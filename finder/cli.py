@@ -1,0 +1,124 @@
+"""The `finder` command: Flask's CLI bound to the application factory, plus the project's own commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from finder import demo, migrations
+from finder.catalogue import EXPORT_FORMATS, ImportFailed, export_catalogue, import_path
+from finder.db import database
+
+
+def _create_app() -> Flask:
+    from finder import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Service Finder: a one-stop catalogue of public services."""
+
+
+def _settings():
+    return current_app.config["FINDER"]
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema (safe to run on every deploy)."""
+    engine = database().engine
+    migrations.upgrade(engine, revision)
+    click.echo(f"Database at revision {migrations.current_revision(engine)}.")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """The demo catalogue (the fictional Republic of Meridia)."""
+
+
+@demo_group.command("load")
+@click.option("--if-empty", is_flag=True, help="Only load when the catalogue has no services yet.")
+@with_appcontext
+def demo_load(if_empty: bool) -> None:
+    """Load the demo catalogue; loading it again changes nothing."""
+    settings = _settings()
+    with database().transaction() as session:
+        if if_empty and not demo.is_empty(session):
+            click.echo("The catalogue already has services; demo not loaded.")
+            return
+        try:
+            report = demo.load(session, default_language=settings.default_language, max_bytes=settings.max_import_bytes)
+        except ImportFailed as failed:
+            _fail(failed)
+    click.echo(f"Demo catalogue loaded: {report.services} services from {len(report.files)} files.")
+
+
+@click.group("catalogue")
+def catalogue_group() -> None:
+    """Import and export the catalogue."""
+
+
+@catalogue_group.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def catalogue_import(path: Path) -> None:
+    """Import a native or HSDS JSON file, a folder of them, or an HSDS CSV folder, in one transaction."""
+    settings = _settings()
+    try:
+        with database().transaction() as session:
+            report = import_path(
+                session, path, max_bytes=settings.max_import_bytes, default_language=settings.default_language
+            )
+    except ImportFailed as failed:
+        _fail(failed)
+    click.echo(f"Imported {report.services} services from {len(report.files)} file(s).")
+
+
+@catalogue_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="native", show_default=True)
+@click.option("--lang", "language", default=None, help="Language of the text in hsds and jsonld exports.")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
+)
+@with_appcontext
+def catalogue_export(fmt: str, language: str | None, output: Path | None) -> None:
+    """Export the catalogue: native (everything), hsds or jsonld (published services)."""
+    settings = _settings()
+    with database().sessions() as session:
+        data = export_catalogue(
+            session,
+            fmt,
+            default_language=settings.default_language,
+            language=language,
+            public_url=settings.public_url,
+        )
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _fail(failed: ImportFailed) -> None:
+    for problem in failed.problems:
+        click.echo(f"error: {problem}", err=True)
+    raise click.ClickException(f"nothing was imported ({len(failed.problems)} problem(s))")
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_group, demo_group, catalogue_group):
+        app.cli.add_command(group)

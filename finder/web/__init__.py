@@ -1,0 +1,5 @@
+"""The citizens' web pages."""
+
+from finder.web.views import blueprint
+
+__all__ = ["blueprint"]
