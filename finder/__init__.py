@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from finder import api, web
 
     app.teardown_appcontext(close_request_session)
-    app.register_blueprint(api.blueprint)
+    api.init_app(app)
     app.register_blueprint(web.blueprint)
 
     @app.get("/healthz")

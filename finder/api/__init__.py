@@ -1,5 +1,23 @@
 """The JSON API: Open Referral HSDS 3.0 under /api/v1/."""
 
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from finder.api.problems import problem_response
 from finder.api.views import blueprint
 
-__all__ = ["blueprint"]
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+
+    @app.errorhandler(HTTPException)
+    def _api_http_error(error: HTTPException):
+        # Routing errors (no such path, wrong method) happen before any blueprint is chosen.
+        if request.path.startswith(blueprint.url_prefix + "/") or request.path == blueprint.url_prefix:
+            return problem_response(error.code or 500, error.name, error.description or error.name)
+        return error
+
+
+__all__ = ["init_app"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 
 from finder import catalogue
 from finder.api.params import QueryParams
@@ -21,11 +20,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 @blueprint.errorhandler(ApiProblem)
 def _api_problem(problem: ApiProblem) -> Response:
     return problem_response(problem.status, problem.title, problem.detail, problem.errors)
-
-
-@blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
-    return problem_response(error.code or 500, error.name, error.description or error.name)
 
 
 def _settings():

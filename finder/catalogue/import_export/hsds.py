@@ -262,11 +262,9 @@ class HsdsImporter:
 
     # Services --------------------------------------------------------------------------------------------------
 
-    def import_service(self, record: dict[str, Any], where: str) -> Service:
+    def import_service(self, record: dict[str, Any], where: str) -> Service | None:
         rest = dict(record)
         service_id = rest.pop("id")
-        row, created = get_or_new(self.session, Service, service_id)
-
         organization = rest.pop("organization", None)
         organization_id = rest.pop("organization_id", None)
         if organization is not None:
@@ -281,7 +279,8 @@ class HsdsImporter:
                     if organization_id
                     else "missing: every service needs the organization that delivers it",
                 )
-                return row
+                return None
+        row, created = get_or_new(self.session, Service, service_id)
 
         status_text = rest.pop("status")
         status = STATUS_IN[status_text]

@@ -125,13 +125,19 @@ def import_document(session: Session, document: dict[str, Any], problems: Proble
 
 def _import_sections(session: Session, document: dict[str, Any], problems: Problems) -> dict[str, int]:
 
-    sections = {k: document.get(k, []) for k in ("categories", "life_events", "agencies", "offices", "services")}
+    # (position in the file, record), so that messages name the record where the file has it.
+    sections = {
+        k: list(enumerate(document.get(k, [])))
+        for k in ("categories", "life_events", "agencies", "offices", "services")
+    }
+    for key in ("categories", "agencies"):
+        sections[key] = _parents_first(sections[key], key, problems)
     resolve = {
-        "categories": _Resolver(session, Category, "category", sections["categories"]),
-        "life_events": _Resolver(session, LifeEvent, "life-event", sections["life_events"]),
-        "agencies": _Resolver(session, Agency, "agency", sections["agencies"]),
-        "offices": _Resolver(session, Office, "office", sections["offices"]),
-        "services": _Resolver(session, Service, "service", sections["services"]),
+        "categories": _Resolver(session, Category, "category", [r for _, r in sections["categories"]]),
+        "life_events": _Resolver(session, LifeEvent, "life-event", [r for _, r in sections["life_events"]]),
+        "agencies": _Resolver(session, Agency, "agency", [r for _, r in sections["agencies"]]),
+        "offices": _Resolver(session, Office, "office", [r for _, r in sections["offices"]]),
+        "services": _Resolver(session, Service, "service", [r for _, r in sections["services"]]),
     }
 
     def ref(section: str, slug: str | None, where: str, field: str) -> str | None:
@@ -147,7 +153,7 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
         if owner is not None and owner != row_id:
             problems.add(where, "slug", f"{slug!r} is already used by another record (id {owner})")
 
-    for i, rec in enumerate(sections["categories"]):
+    for i, rec in sections["categories"]:
         where = f"categories[{i}] {rec['slug']!r}"
         row_id = resolve["categories"].id_for(rec)
         check_slug(Category, row_id, rec["slug"], where)
@@ -164,9 +170,9 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
             extra=rec.get("extra", {}),
         )
 
-    session.flush()
+    _flush(session, problems)
 
-    for i, rec in enumerate(sections["life_events"]):
+    for i, rec in sections["life_events"]:
         where = f"life_events[{i}] {rec['slug']!r}"
         row_id = resolve["life_events"].id_for(rec)
         check_slug(LifeEvent, row_id, rec["slug"], where)
@@ -180,9 +186,9 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
             translations=_translations(LifeEvent, rec, where, problems),
         )
 
-    session.flush()
+    _flush(session, problems)
 
-    for i, rec in enumerate(sections["agencies"]):
+    for i, rec in sections["agencies"]:
         where = f"agencies[{i}] {rec['slug']!r}"
         row_id = resolve["agencies"].id_for(rec)
         check_slug(Agency, row_id, rec["slug"], where)
@@ -201,9 +207,9 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
             extra=rec.get("extra", {}),
         )
 
-    session.flush()
+    _flush(session, problems)
 
-    for i, rec in enumerate(sections["offices"]):
+    for i, rec in sections["offices"]:
         where = f"offices[{i}] {rec['slug']!r}"
         row_id = resolve["offices"].id_for(rec)
         check_slug(Office, row_id, rec["slug"], where)
@@ -249,13 +255,39 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
         sync_children(row.hours, hours, lambda child_id: OpeningHours(id=child_id))
 
     counts = {k: len(v) for k, v in sections.items()}
-    session.flush()
+    _flush(session, problems)
 
-    for i, rec in enumerate(sections["services"]):
+    for i, rec in sections["services"]:
         where = f"services[{i}] {rec['slug']!r}"
         _import_service(session, rec, resolve["services"].id_for(rec), where, ref, check_slug, problems)
-    session.flush()
+    _flush(session, problems)
     return counts
+
+
+def _parents_first(records: list[tuple[int, dict[str, Any]]], section: str, problems: Problems):
+    """The records ordered so that a parent in the same file is written before its children."""
+    by_slug = {r["slug"]: (i, r) for i, r in records}
+    ordered: list[tuple[int, dict[str, Any]]] = []
+    placed: set[str] = set()
+    for index, record in records:
+        chain: list[tuple[int, dict[str, Any]]] = []
+        node = (index, record)
+        while node is not None and node[1]["slug"] not in placed:
+            if any(n[1] is node[1] for n in chain):
+                problems.add(f"{section}[{index}] {record['slug']!r}", "parent", "the parents form a cycle")
+                return records
+            chain.append(node)
+            node = by_slug.get(node[1].get("parent", ""))
+        for item in reversed(chain):
+            placed.add(item[1]["slug"])
+            ordered.append(item)
+    return ordered
+
+
+def _flush(session: Session, problems: Problems) -> None:
+    """Write the section so far, unless something is wrong with it: a broken row must not reach the database."""
+    problems.raise_if_any()
+    session.flush()
 
 
 def _office_extra(rec: dict[str, Any]) -> dict[str, Any]:
