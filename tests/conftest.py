@@ -20,8 +20,7 @@ from finder import create_app, demo, migrations
 from finder.catalogue.models import Base
 from finder.db import Database
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-HSDS_EXAMPLES = Path(os.environ.get("FINDER_HSDS_EXAMPLES", SHARED / "hsds-3.0" / "examples"))
+HSDS_EXAMPLES = Path(__file__).parent / "fixtures" / "hsds-3.0" / "examples"
 ADMIN_URL = os.environ.get("FINDER_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 
 
