@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 
+from finder import search
 from finder.config import Settings, load_settings
 from finder.db import Database, close_request_session
 
@@ -24,7 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    database = Database(settings.database_url)
+    session_info: dict[str, Any] = {}
+    search.configure(session_info, settings.languages, settings.default_language)
+    database = Database(settings.database_url, session_info)
     app.extensions["finder.db"] = database
 
     from finder import api, web

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from finder import demo, migrations
+from finder import demo, migrations, search
 from finder.catalogue import EXPORT_FORMATS, ImportFailed, export_catalogue, import_path
 from finder.db import database
 
@@ -61,7 +61,12 @@ def demo_load(if_empty: bool) -> None:
             click.echo("The catalogue already has services; demo not loaded.")
             return
         try:
-            report = demo.load(session, default_language=settings.default_language, max_bytes=settings.max_import_bytes)
+            report = demo.load(
+                session,
+                default_language=settings.default_language,
+                max_bytes=settings.max_import_bytes,
+                languages=settings.languages,
+            )
         except ImportFailed as failed:
             _fail(failed)
     click.echo(f"Demo catalogue loaded: {report.services} services from {len(report.files)} files.")
@@ -113,6 +118,47 @@ def catalogue_export(fmt: str, language: str | None, output: Path | None) -> Non
         sys.stdout.write(text)
 
 
+@click.group("search")
+def search_group() -> None:
+    """The search index and its vocabulary."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the whole index (the index otherwise follows every change by itself)."""
+    with database().transaction() as session:
+        count = search.rebuild(session)
+    click.echo(f"Reindexed {count} services.")
+
+
+@search_group.command("seed")
+@with_appcontext
+def search_seed() -> None:
+    """Add the synonyms, life-event phrases and best bets of the data files that the database lacks."""
+    with database().transaction() as session:
+        added = search.seed_vocabulary(session, list(_settings().languages))
+    click.echo(", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in added.items()) + " added.")
+
+
+@search_group.command("query")
+@click.argument("text")
+@click.option("--lang", "language", default=None)
+@with_appcontext
+def search_query(text: str, language: str | None) -> None:
+    """Search as a citizen would, and print the ranked results."""
+    settings = _settings()
+    with database().sessions() as session:
+        results = search.search(
+            session, search.SearchRequest(text=text, language=language or settings.default_language)
+        )
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    click.echo(f"{results.total} results")
+    for service in results.services:
+        click.echo(f"{results.scores[service.id]:7.3f}  {service.slug}  {service.name}")
+
+
 def _fail(failed: ImportFailed) -> None:
     for problem in failed.problems:
         click.echo(f"error: {problem}", err=True)
@@ -120,5 +166,5 @@ def _fail(failed: ImportFailed) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_group, demo_group, catalogue_group):
+    for group in (db_group, demo_group, catalogue_group, search_group):
         app.cli.add_command(group)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,8 @@ class Settings:
     database_url: str
     secret_key: str
     default_language: str = "en"
+    # The languages of the user interface and of the search index (the UN's six by default).
+    languages: tuple[str, ...] = ("en", "fr", "es", "ar", "zh", "ru")
     public_url: str | None = None
     twilio_auth_token: str | None = None
     redis_url: str | None = None
@@ -66,7 +69,16 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         database_url=database_url,
         secret_key=secret_key,
         default_language=env_vars.get("FINDER_DEFAULT_LANGUAGE", "en"),
+        languages=_languages(env_vars.get("FINDER_LANGUAGES", "en,fr,es,ar,zh,ru")),
         public_url=env_vars.get("FINDER_PUBLIC_URL") or None,
         twilio_auth_token=env_vars.get("TWILIO_AUTH_TOKEN") or None,
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
     )
+
+
+def _languages(text: str) -> tuple[str, ...]:
+    languages = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    bad = [lang for lang in languages if not re.fullmatch(r"[a-z]{2,3}", lang)]
+    if bad or not languages:
+        raise ConfigError(f"FINDER_LANGUAGES must be comma-separated language codes such as 'en,fr', not {text!r}.")
+    return languages

@@ -48,9 +48,10 @@ def make_engine(url: str) -> Engine:
 class Database:
     """One engine and its session factory, owned by an application."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, session_info: dict | None = None) -> None:
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Every session starts with a copy of this info (the search index uses it to follow changes).
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=session_info or {})
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -105,10 +105,12 @@ def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{make_url(url).database}"')
         request.addfinalizer(lambda: _drop(admin, make_url(url).database))
-    database = Database(url)
+    app = make_app(url)
+    database = app.extensions["finder.db"]
     migrations.upgrade(database.engine)
+    settings = app.config["FINDER"]
     with database.transaction() as session:
-        demo.load(session, default_language="en", max_bytes=20 * 1024 * 1024)
+        demo.load(session, default_language="en", max_bytes=20 * 1024 * 1024, languages=settings.languages)
     database.dispose()
     return url
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from finder import search
 from finder.catalogue import ImportReport, Service, import_path
 
 
@@ -19,6 +20,9 @@ def is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Service)) == 0
 
 
-def load(session: Session, *, default_language: str, max_bytes: int) -> ImportReport:
-    """Import the demo catalogue (idempotent: loading it again changes nothing)."""
-    return import_path(session, catalogue_folder(), max_bytes=max_bytes, default_language=default_language)
+def load(session: Session, *, default_language: str, max_bytes: int, languages: tuple[str, ...]) -> ImportReport:
+    """Import the demo catalogue and seed the search vocabulary (idempotent: loading again changes nothing)."""
+    report = import_path(session, catalogue_folder(), max_bytes=max_bytes, default_language=default_language)
+    session.flush()
+    search.seed_vocabulary(session, list(languages))
+    return report

@@ -4,6 +4,8 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from finder.catalogue.models import Base
+from finder.migrations import include_object
+from finder.search import models as _search_models  # noqa: F401  (registers the search tables)
 
 config = context.config
 target_metadata = Base.metadata
@@ -27,6 +29,7 @@ def _run(connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -94,6 +94,8 @@ def test_migrations_match_the_models(database_url):
 
     database = Database(database_url)
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": migrations.include_object}
+        )
         assert compare_metadata(context, Base.metadata) == []
     database.dispose()

@@ -1,0 +1,242 @@
+"""Search: one interface for the web, the API and every channel, on SQLite FTS5 or PostgreSQL full-text search.
+
+    results = search.search(session, SearchRequest(text="lost passport", language="en"))
+
+Any text is safe to pass: it is analysed into words before the index sees it, so operators, quotes, SQL or
+10,000 characters of anything give results or an empty page, never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
+from finder.catalogue.queries import SERVICE_LOADING
+from finder.search import backends, indexing, query, vocabulary
+from finder.search.backends import Filters
+from finder.search.indexing import SearchSettings
+from finder.search.models import SearchDocument
+from finder.search.text import language_of
+
+CHANNELS = ("online", "phone", "sms", "email", "in_person")
+
+# How a service's final score is made up (text relevance is normalised to 0..1 within the results).
+LIFE_EVENT_BOOST = 0.6
+LIFE_EVENT_TEXT_WEIGHT = 0.6
+EXACT_NAME_BOOST = 2.0
+POPULARITY_WEIGHT = 0.1
+# Enough candidates to re-rank that boosts can lift a service from well below the first page.
+CANDIDATES = 100
+
+_cache = vocabulary.VocabularyCache()
+
+
+class UnknownFilter(ValueError):
+    """A filter names a category, life event, agency or channel that does not exist."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(f"{name}: no such {name.replace('_', ' ')} {value!r}")
+        self.name, self.value = name, value
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    language: str
+    category: str | None = None
+    life_event: str | None = None
+    agency: str | None = None
+    channel: str | None = None
+    available_language: str | None = None
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass
+class SearchResults:
+    services: list[Service]
+    total: int
+    page: int
+    per_page: int
+    suggestion: str | None = None
+    life_events: list[str] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def search(session: Session, request: SearchRequest) -> SearchResults:
+    """Published services for a query, best first, with facet counts and a "did you mean" suggestion."""
+    settings = indexing.settings_of(session)
+    language = language_of(request.language)
+    if settings is not None and language not in settings.languages:
+        language = settings.default_language
+    default_language = settings.default_language if settings else "en"
+    filters = _filters(session, request)
+    vocab = _cache.get(session, language, default_language)
+    plan = query.plan(request.text, language, vocab)
+    backend = backends.for_session(session)
+    has_filters = filters != Filters()
+    if plan.is_empty and not has_filters:
+        return SearchResults([], 0, request.page, request.per_page, suggestion=plan.suggestion)
+
+    expression = backend.expression(plan.clauses()) if plan.concepts else None
+    # No words to match, only filters: browse everything they allow.
+    browse = not plan.concepts and not plan.life_events and not plan.best_bets
+    limit = max(CANDIDATES, request.page * request.per_page)
+    text_scores: dict[str, float] = {}
+    if expression or browse:
+        text_scores = dict(backend.ranked(session, expression, language, filters, limit))
+
+    event_services: dict[str, float] = {}
+    if plan.life_events:
+        event_ids = sorted(
+            set(
+                session.scalars(
+                    select(ServiceLifeEvent.service_id).where(ServiceLifeEvent.life_event_id.in_(plan.life_events))
+                )
+            )
+        )
+        restricted = filters.restricted_to(event_ids)
+        event_expression = backend.expression(_event_clauses(plan, vocab))
+        scored = dict(backend.ranked(session, event_expression, language, restricted, len(event_ids)))
+        event_services = {
+            sid: scored.get(sid, 0.0) for sid, _ in backend.ranked(session, None, language, restricted, len(event_ids))
+        }
+
+    bets: list[str] = []
+    if plan.best_bets:
+        allowed = backend.ranked(session, None, language, filters.restricted_to(plan.best_bets), len(plan.best_bets))
+        allowed_ids = {sid for sid, _ in allowed}
+        bets = [sid for sid in plan.best_bets if sid in allowed_ids]
+
+    candidates = set(text_scores) | set(event_services)
+    details = _details(session, candidates, language)
+    key = f"|{query.name_key(request.text)}|"
+    top_text = max(text_scores.values(), default=0.0) or 1.0
+    top_event = max(event_services.values(), default=0.0) or 1.0
+    scores: dict[str, float] = {}
+    for sid in candidates:
+        name_keys, popularity = details.get(sid, ("", 0.0))
+        score = text_scores.get(sid, 0.0) / top_text
+        if sid in event_services:
+            score += LIFE_EVENT_BOOST + LIFE_EVENT_TEXT_WEIGHT * event_services[sid] / top_event
+        if key != "||" and key in name_keys:
+            score += EXACT_NAME_BOOST
+        score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
+        scores[sid] = round(score, 9)
+    ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
+
+    facets: dict[str, dict[str, int]] = {}
+    total = 0
+    extra_ids = sorted(set(event_services) | set(bets))
+    for facet, value, count in backend.facets(session, expression, language, filters, extra_ids, everything=browse):
+        if facet == "total":
+            total = count
+        elif value is not None and count:
+            facets.setdefault(facet, {})[value] = count
+
+    start = (request.page - 1) * request.per_page
+    page_ids = ordered[start : start + request.per_page]
+    loaded = {
+        s.id: s for s in session.scalars(select(Service).where(Service.id.in_(page_ids)).options(*SERVICE_LOADING))
+    }
+    return SearchResults(
+        services=[loaded[sid] for sid in page_ids if sid in loaded],
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        suggestion=plan.suggestion,
+        life_events=plan.life_events,
+        facets=facets,
+        scores={sid: scores.get(sid, 0.0) for sid in page_ids},
+    )
+
+
+def _event_clauses(plan: query.QueryPlan, vocab: vocabulary.Vocabulary):
+    """Words of the query and of the detected life events' phrasing, any of which makes a service more relevant."""
+    alternatives: list[query.Alternative] = [a for c in plan.concepts for a in c.alternatives]
+    for stems, event_id in vocab.phrases:
+        if event_id in plan.life_events:
+            alternatives.append(query.Alternative(tuple(sorted(stems)), phrase=False))
+    unique = list(dict.fromkeys(alternatives))
+    return [[query.Concept([], [alternative])] for alternative in unique]
+
+
+def _details(session: Session, service_ids: set[str], language: str) -> dict[str, tuple[str, float]]:
+    if not service_ids:
+        return {}
+    rows = session.execute(
+        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.popularity).where(
+            SearchDocument.language == language, SearchDocument.service_id.in_(service_ids)
+        )
+    )
+    return {sid: (keys, popularity) for sid, keys, popularity in rows}
+
+
+def _filters(session: Session, request: SearchRequest) -> Filters:
+    def descendants(model, value: str, name: str) -> tuple[str, ...]:
+        rows = session.execute(select(model.id, model.slug, model.parent_id)).all()
+        root = next((r.id for r in rows if value in (r.id, r.slug)), None)
+        if root is None:
+            raise UnknownFilter(name, value)
+        found, frontier = {root}, [root]
+        while frontier:
+            children = [r.id for r in rows if r.parent_id in frontier and r.id not in found]
+            found.update(children)
+            frontier = children
+        return tuple(sorted(found))
+
+    category_ids = descendants(Category, request.category, "category") if request.category else None
+    agency_ids = descendants(Agency, request.agency, "agency") if request.agency else None
+    life_event_ids = None
+    if request.life_event:
+        event = session.scalar(
+            select(LifeEvent.id).where((LifeEvent.slug == request.life_event) | (LifeEvent.id == request.life_event))
+        )
+        if event is None:
+            raise UnknownFilter("life_event", request.life_event)
+        life_event_ids = (event,)
+    if request.channel is not None and request.channel not in CHANNELS:
+        raise UnknownFilter("channel", request.channel)
+    return Filters(
+        category_ids=category_ids,
+        life_event_ids=life_event_ids,
+        agency_ids=agency_ids,
+        channel=request.channel,
+        available_language=language_of(request.available_language) if request.available_language else None,
+    )
+
+
+def configure(session_info: dict, languages: tuple[str, ...], default_language: str) -> None:
+    """Turn on index maintenance for the sessions made with this info dict (see finder.db)."""
+    session_info["finder.search"] = SearchSettings(
+        tuple(dict.fromkeys((default_language, *languages))), default_language
+    )
+
+
+def rebuild(session: Session) -> int:
+    """Reindex every service; returns how many."""
+    return indexing.rebuild(session)
+
+
+seed_vocabulary = vocabulary.seed
+add_synonym_rule = vocabulary.add_synonym_rule
+set_best_bets = vocabulary.set_best_bets
+RuleError = vocabulary.RuleError
+
+__all__ = [
+    "CHANNELS",
+    "RuleError",
+    "SearchRequest",
+    "SearchResults",
+    "UnknownFilter",
+    "add_synonym_rule",
+    "configure",
+    "rebuild",
+    "search",
+    "seed_vocabulary",
+    "set_best_bets",
+]

@@ -1,0 +1,153 @@
+"""The search backends: one contract, the SQL shared; each engine supplies its own full-text match and rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on the services searched, each resolved to ids; they combine with AND."""
+
+    category_ids: tuple[str, ...] | None = None
+    life_event_ids: tuple[str, ...] | None = None
+    agency_ids: tuple[str, ...] | None = None
+    channel: str | None = None
+    available_language: str | None = None
+    only_ids: tuple[str, ...] | None = None
+
+    def sql(self) -> tuple[str, dict]:
+        """SQL conditions on `d.service_id` (d: search_documents) and their parameters."""
+        parts, params = [], {}
+        if self.category_ids is not None:
+            parts.append(
+                "d.service_id IN (SELECT service_id FROM service_categories WHERE category_id IN :f_categories)"
+            )
+            params["f_categories"] = list(self.category_ids) or [""]
+        if self.life_event_ids is not None:
+            parts.append(
+                "d.service_id IN (SELECT service_id FROM service_life_events WHERE life_event_id IN :f_events)"
+            )
+            params["f_events"] = list(self.life_event_ids) or [""]
+        if self.agency_ids is not None:
+            parts.append("d.service_id IN (SELECT id FROM services WHERE agency_id IN :f_agencies)")
+            params["f_agencies"] = list(self.agency_ids) or [""]
+        if self.channel == "in_person":
+            parts.append("d.service_id IN (SELECT service_id FROM service_offices)")
+        elif self.channel is not None:
+            parts.append(
+                "d.service_id IN (SELECT service_id FROM delivery_channels WHERE CAST(kind AS VARCHAR) = :f_channel)"
+            )
+            params["f_channel"] = self.channel
+        if self.available_language is not None:
+            parts.append(
+                "d.service_id IN (SELECT service_id FROM search_documents WHERE language = :f_language AND translated)"
+            )
+            params["f_language"] = self.available_language
+        if self.only_ids is not None:
+            parts.append("d.service_id IN :f_only")
+            params["f_only"] = list(self.only_ids) or [""]
+        return "".join(f" AND {p}" for p in parts), params
+
+    def restricted_to(self, ids: list[str]) -> Filters:
+        return replace(self, only_ids=tuple(ids))
+
+
+EXPANDING = ("f_categories", "f_events", "f_agencies", "f_only")
+
+
+def prepare(sql: str, params: dict):
+    """A text statement with list parameters bound as expanding IN lists."""
+    statement = text(sql)
+    for name in EXPANDING:
+        if name in params:
+            statement = statement.bindparams(bindparam(name, expanding=True))
+    return statement
+
+
+class Backend:
+    """What differs between engines: how a document's terms are stored, matched and ranked."""
+
+    name: str
+
+    def insert(self, session: Session, document_id: int, fields: dict[str, str]) -> None:
+        raise NotImplementedError
+
+    def clear(self, session: Session) -> None:
+        raise NotImplementedError
+
+    def expression(self, clauses) -> str | None:
+        raise NotImplementedError
+
+    def matched(self, expression: str, language: str) -> tuple[str, dict]:
+        """SQL selecting (service_id, score) of the documents matching, and its parameters."""
+        raise NotImplementedError
+
+    def all_documents(self, language: str) -> tuple[str, dict]:
+        """SQL selecting (service_id, score) of every document in a language, when there is no text to match."""
+        return (
+            "SELECT d.service_id AS service_id, 0.0 AS score FROM search_documents d WHERE d.language = :language",
+            {"language": language},
+        )
+
+    def ranked(
+        self, session: Session, expression: str | None, language: str, filters: Filters, limit: int
+    ) -> list[tuple[str, float]]:
+        """The best `limit` services with their text scores, best first."""
+        source, params = self.matched(expression, language) if expression else self.all_documents(language)
+        where, extra = filters.sql()
+        statement = prepare(f"{source}{where} ORDER BY score DESC, d.service_id LIMIT :limit", {**params, **extra})
+        return [(row[0], float(row[1])) for row in session.execute(statement, {**params, **extra, "limit": limit})]
+
+    def facets(
+        self,
+        session: Session,
+        expression: str | None,
+        language: str,
+        filters: Filters,
+        extra_ids: list[str],
+        *,
+        everything: bool,
+    ) -> list[tuple[str, str | None, int]]:
+        """(facet, value, count) over the services matching (all of them when `everything`), plus `extra_ids`
+        (life-event and best-bet services); the 'total' row counts them."""
+        if expression:
+            source, params = self.matched(expression, language)
+        else:
+            source, params = self.all_documents(language)
+            if not everything:
+                source += " AND 1 = 0"
+        where, extra = filters.sql()
+        union = ""
+        if extra_ids:
+            extra_where, extra_params = filters.restricted_to(extra_ids).sql()
+            union = f" UNION SELECT d.service_id FROM search_documents d WHERE d.language = :language{extra_where}"
+            extra = {**extra, **extra_params}
+        sql = (
+            f"WITH m AS (SELECT service_id FROM ({source}{where}) x{union}) "
+            "SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM m "
+            "UNION ALL SELECT 'agency', s.agency_id, count(*) FROM m JOIN services s ON s.id = m.service_id "
+            "GROUP BY s.agency_id "
+            "UNION ALL SELECT 'category', c.category_id, count(*) FROM m "
+            "JOIN service_categories c ON c.service_id = m.service_id GROUP BY c.category_id "
+            "UNION ALL SELECT 'life_event', e.life_event_id, count(*) FROM m "
+            "JOIN service_life_events e ON e.service_id = m.service_id GROUP BY e.life_event_id "
+            "UNION ALL SELECT 'channel', CAST(k.kind AS VARCHAR), count(DISTINCT k.service_id) FROM m "
+            "JOIN delivery_channels k ON k.service_id = m.service_id GROUP BY CAST(k.kind AS VARCHAR) "
+            "UNION ALL SELECT 'channel', 'in_person', count(DISTINCT o.service_id) FROM m "
+            "JOIN service_offices o ON o.service_id = m.service_id "
+            "UNION ALL SELECT 'language', t.language, count(*) FROM m "
+            "JOIN search_documents t ON t.service_id = m.service_id AND t.translated GROUP BY t.language"
+        )
+        rows = session.execute(prepare(sql, {**params, **extra}), {**params, **extra}).all()
+        return [(facet, value, int(n)) for facet, value, n in rows]
+
+
+def for_session(session: Session) -> Backend:
+    from finder.search.postgres import PostgresBackend
+    from finder.search.sqlite import SqliteBackend
+
+    return PostgresBackend() if session.get_bind().dialect.name == "postgresql" else SqliteBackend()

@@ -1,0 +1,212 @@
+"""From what a person typed to what the index is asked: words, typo corrections, synonyms, life events, best bets.
+
+A query becomes a list of concepts; a concept is one thing the person asked about, with the alternative ways of
+saying it (the words typed, a corrected spelling, synonyms). A service matches when it has enough of the concepts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from finder.search.text import MAX_QUERY_WORDS, fold, is_stop_word, language_of, stem, words
+from finder.search.vocabulary import Stems, Vocabulary
+
+# More concepts than this and the "enough of them" combinations grow too fast; the rest are dropped.
+MAX_CONCEPTS = 7
+# Sentinel a backend renders as "no service matches".
+NOTHING: list[list[Alternative]] = []
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way of saying a concept: its stems, all present (`phrase`: next to each other); `prefix` on the last."""
+
+    stems: Stems
+    phrase: bool = False
+    prefix: bool = False
+
+
+@dataclass
+class Concept:
+    words: list[str]
+    alternatives: list[Alternative]
+
+
+@dataclass
+class QueryPlan:
+    text: str
+    language: str
+    concepts: list[Concept] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)
+    suggestion: str | None = None
+    life_events: list[str] = field(default_factory=list)
+    best_bets: list[str] = field(default_factory=list)
+    key: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.concepts and not self.life_events and not self.best_bets
+
+    def required(self) -> int:
+        """How many concepts a service must match: all of one or two, then about 60%."""
+        n = len(self.concepts)
+        return n if n <= 2 else math.ceil(n * 0.6)
+
+    def clauses(self) -> list[list[Concept]]:
+        """The alternatives for "enough concepts": every combination of the required size."""
+        if not self.concepts:
+            return []
+        return [list(c) for c in combinations(self.concepts, self.required())]
+
+
+def max_edits(word: str) -> int:
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+def correct(word: str, vocabulary: Vocabulary) -> str | None:
+    """The most frequent known word within the edit budget of an unknown word, or None."""
+    budget = max_edits(word)
+    if budget == 0 or not vocabulary.by_frequency:
+        return None
+    best = process.extractOne(word, vocabulary.by_frequency, scorer=OSA.distance, score_cutoff=budget)
+    return best[0] if best else None
+
+
+def _is_prefix(word: str, vocabulary: Vocabulary, sorted_known: list[str]) -> bool:
+    index = bisect.bisect_left(sorted_known, word)
+    return index < len(sorted_known) and sorted_known[index].startswith(word)
+
+
+_PREFIX_CACHE: dict[int, list[str]] = {}
+
+
+def _sorted_known(vocabulary: Vocabulary) -> list[str]:
+    key = id(vocabulary)
+    if key not in _PREFIX_CACHE:
+        _PREFIX_CACHE.clear()
+        _PREFIX_CACHE[key] = sorted(vocabulary.known)
+    return _PREFIX_CACHE[key]
+
+
+def plan(text: str, language: str, vocabulary: Vocabulary, *, as_you_type: bool = False) -> QueryPlan:
+    """Work out what to ask the index for a query typed in a language."""
+    language = language_of(language)
+    typed = words(text)[: MAX_QUERY_WORDS * 2]
+    kept = [w for w in typed if not is_stop_word(w, language)][:MAX_QUERY_WORDS]
+    result = QueryPlan(text=text, language=language)
+    result.key = " ".join(kept)
+
+    bets = vocabulary.best_bets.get(result.key)
+    if bets:
+        result.best_bets = list(bets)
+
+    sorted_known = _sorted_known(vocabulary)
+    final: list[str] = []
+    prefix_last = False
+    for index, word in enumerate(kept):
+        is_last = index == len(kept) - 1
+        if word in vocabulary.known or word.isdigit():
+            final.append(word)
+            continue
+        if is_last and as_you_type and len(word) >= 2 and _is_prefix(word, vocabulary, sorted_known):
+            final.append(word)
+            prefix_last = True
+            continue
+        fixed = correct(word, vocabulary)
+        if fixed is not None:
+            result.corrections[word] = fixed
+            final.append(fixed)
+        else:
+            final.append(word)
+    if result.corrections:
+        result.suggestion = " ".join(result.corrections.get(w, w) for w in typed if w)
+
+    stems = [stem(w, language) for w in final]
+    result.concepts = _concepts(final, stems, vocabulary, prefix_last)[:MAX_CONCEPTS]
+    stem_set = set(stems)
+    result.life_events = sorted({event for phrase, event in vocabulary.phrases if phrase <= stem_set})
+    return result
+
+
+def _concepts(final: list[str], stems: list[str], vocabulary: Vocabulary, prefix_last: bool) -> list[Concept]:
+    """Group the query's stems into concepts, longest synonym match first."""
+    concepts: list[Concept] = []
+    longest = max((len(source) for source in vocabulary.synonyms), default=1)
+    i = 0
+    while i < len(stems):
+        for size in range(min(longest, len(stems) - i), 0, -1):
+            source = tuple(stems[i : i + size])
+            alternatives = vocabulary.synonyms.get(source)
+            if alternatives or size == 1:
+                last = i + size == len(stems)
+                typed = Alternative(source, phrase=False, prefix=prefix_last and last and size == 1)
+                extra = [Alternative(a, phrase=len(a) > 1) for a in alternatives or []]
+                concepts.append(Concept(final[i : i + size], [typed, *extra]))
+                i += size
+                break
+    # The same concept twice ("passport passport") asks for nothing more.
+    unique: list[Concept] = []
+    for concept in concepts:
+        if all(concept.alternatives[0] != other.alternatives[0] for other in unique):
+            unique.append(concept)
+    return unique
+
+
+QUOTE = re.compile(r'"')
+
+
+def fts5_expression(concepts_clauses: list[list[Concept]]) -> str | None:
+    """The FTS5 MATCH expression for the clauses (OR of ANDs of concepts); every term quoted, so typed
+    operators and punctuation are always just text."""
+    if not concepts_clauses:
+        return None
+
+    def alternative(a: Alternative) -> str:
+        quoted = [f'"{QUOTE.sub("", s)}"' for s in a.stems]
+        if a.phrase:
+            return '"' + " ".join(QUOTE.sub("", s) for s in a.stems) + '"'
+        if a.prefix:
+            quoted[-1] += "*"
+        return quoted[0] if len(quoted) == 1 else "(" + " AND ".join(quoted) + ")"
+
+    def concept(c: Concept) -> str:
+        parts = [alternative(a) for a in c.alternatives]
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    clauses = ["(" + " AND ".join(concept(c) for c in clause) + ")" for clause in concepts_clauses]
+    return " OR ".join(clauses)
+
+
+def tsquery_expression(concepts_clauses: list[list[Concept]]) -> str | None:
+    """The same as a PostgreSQL tsquery literal (lexemes quoted, so nothing typed is an operator)."""
+    if not concepts_clauses:
+        return None
+
+    def lexeme(s: str) -> str:
+        return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    def alternative(a: Alternative) -> str:
+        quoted = [lexeme(s) for s in a.stems]
+        if a.prefix:
+            quoted[-1] += ":*"
+        if len(quoted) == 1:
+            return quoted[0]
+        return "(" + (" <-> " if a.phrase else " & ").join(quoted) + ")"
+
+    def concept(c: Concept) -> str:
+        parts = [alternative(a) for a in c.alternatives]
+        return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+
+    return " | ".join("(" + " & ".join(concept(c) for c in clause) + ")" for clause in concepts_clauses)
+
+
+def name_key(text: str) -> str:
+    """A query as compared with service names for the exact-name boost."""
+    return " ".join(words(fold(text)))

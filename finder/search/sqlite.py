@@ -1,0 +1,44 @@
+"""SQLite FTS5: one row per document in `search_fts` (rowid = search_documents.id), ranked by bm25."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from finder.search import query
+from finder.search.backends import Backend
+
+# bm25 weight of each column: language tag, name, alternate names and keywords, summary, body.
+WEIGHTS = "0.0, 10.0, 5.0, 2.5, 1.0"
+
+
+def language_token(language: str) -> str:
+    # A token no text produces (words are folded to lower case and never start with this), so it only matches here.
+    return f"zzlang{language.replace('-', '')}"
+
+
+class SqliteBackend(Backend):
+    name = "sqlite"
+
+    def insert(self, session: Session, document_id: int, fields: dict[str, str]) -> None:
+        session.execute(
+            text(
+                "INSERT INTO search_fts (rowid, language, name, alt, summary, body) "
+                "VALUES (:id, :language, :name, :alt, :summary, :body)"
+            ),
+            {**fields, "id": document_id, "language": language_token(fields["language"])},
+        )
+
+    def clear(self, session: Session) -> None:
+        session.execute(text("DELETE FROM search_fts"))
+
+    def expression(self, clauses) -> str | None:
+        return query.fts5_expression(clauses)
+
+    def matched(self, expression: str, language: str) -> tuple[str, dict]:
+        return (
+            f"SELECT d.service_id AS service_id, -bm25(search_fts, {WEIGHTS}) AS score "
+            "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+            "WHERE search_fts MATCH :expression",
+            {"expression": f'language : "{language_token(language)}" AND ({expression})'},
+        )

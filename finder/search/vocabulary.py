@@ -1,0 +1,230 @@
+"""What the search knows beyond the documents: synonyms, life-event phrasing, best bets and the dictionary of
+words for typo correction. Kept in the database (editable, effective at once), seeded from the data files in
+vocabulary/, cached per process and reloaded when a version counter moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from finder.catalogue.models import LifeEvent, Service
+from finder.search.models import BestBet, LifeEventPhrase, SearchState, SearchWord, SynonymRule
+from finder.search.text import is_stop_word, language_of, stem, terms, words
+
+Stems = tuple[str, ...]
+log = logging.getLogger(__name__)
+
+
+class RuleError(ValueError):
+    """A synonym rule that cannot be parsed; the message says why."""
+
+
+def parse_rule(rule: str, language: str) -> list[tuple[Stems, list[Stems]]]:
+    """A Solr-style rule as (terms matched, alternatives added) pairs, each term as its stems."""
+    if "=>" in rule:
+        left, _, right = rule.partition("=>")
+        sources, targets = _terms(left, language), _terms(right, language)
+        if not sources or not targets:
+            raise RuleError("both sides of '=>' need at least one term")
+        return [(source, [t for t in targets if t != source]) for source in sources]
+    group = _terms(rule, language)
+    if len(group) < 2:
+        raise RuleError("an equivalence needs at least two terms separated by commas")
+    return [(term, [t for t in group if t != term]) for term in group]
+
+
+def _terms(side: str, language: str) -> list[Stems]:
+    found = []
+    for term in side.split(","):
+        stems = tuple(terms(term, language))
+        if stems and stems not in found:
+            found.append(stems)
+    return found
+
+
+@dataclass
+class Vocabulary:
+    """One language's search vocabulary, as one process holds it."""
+
+    language: str
+    known: dict[str, int] = field(default_factory=dict)
+    by_frequency: list[str] = field(default_factory=list)
+    synonyms: dict[Stems, list[Stems]] = field(default_factory=dict)
+    phrases: list[tuple[frozenset[str], str]] = field(default_factory=list)
+    best_bets: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_known(self, text: str) -> None:
+        for word in words(text):
+            self.known.setdefault(word, 0)
+
+
+def _load(session: Session, language: str, default_language: str) -> Vocabulary:
+    vocabulary = Vocabulary(language)
+    for word, documents in session.execute(
+        select(SearchWord.word, SearchWord.documents).where(SearchWord.language == language)
+    ):
+        vocabulary.known[word] = documents
+    for (rule,) in session.execute(select(SynonymRule.rule).where(SynonymRule.language == language)):
+        vocabulary.add_known(rule.replace("=>", ","))
+        try:
+            pairs = parse_rule(rule, language)
+        except RuleError:
+            continue  # refused when it was saved; an old bad row must not stop searching
+        for source, alternatives in pairs:
+            vocabulary.synonyms.setdefault(source, [])
+            vocabulary.synonyms[source] += [a for a in alternatives if a not in vocabulary.synonyms[source]]
+    for event_id, phrase in session.execute(
+        select(LifeEventPhrase.life_event_id, LifeEventPhrase.phrase).where(LifeEventPhrase.language == language)
+    ):
+        vocabulary.add_known(phrase)
+        stems = frozenset(terms(phrase, language))
+        if stems:
+            vocabulary.phrases.append((stems, event_id))
+    for event in session.scalars(select(LifeEvent)):
+        name = event.translated("name", language) or (event.name if language == default_language else None)
+        if name:
+            stems = frozenset(terms(name, language))
+            if stems:
+                vocabulary.phrases.append((stems, event.id))
+    for query, service_id in session.execute(
+        select(BestBet.query, BestBet.service_id)
+        .where(BestBet.language == language)
+        .order_by(BestBet.query, BestBet.position, BestBet.id)
+    ):
+        vocabulary.best_bets.setdefault(query, []).append(service_id)
+        vocabulary.add_known(query)
+    vocabulary.by_frequency = sorted(vocabulary.known, key=lambda w: (-vocabulary.known[w], w))
+    return vocabulary
+
+
+class VocabularyCache:
+    """Per-process cache of each language's vocabulary, checked against the database's version counters."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[tuple[int, int], Vocabulary]] = {}
+
+    def get(self, session: Session, language: str, default_language: str) -> Vocabulary:
+        versions = current_versions(session)
+        entry = self._entries.get(language)
+        if entry is not None and entry[0] == versions:
+            return entry[1]
+        vocabulary = _load(session, language, default_language)
+        with self._lock:
+            self._entries[language] = (versions, vocabulary)
+        return vocabulary
+
+
+def current_versions(session: Session) -> tuple[int, int]:
+    rows = dict(session.execute(select(SearchState.name, SearchState.version)).all())
+    return rows.get("index", 0), rows.get("vocabulary", 0)
+
+
+def bump(session: Session, name: str) -> None:
+    """Move a version counter on, in the caller's transaction, so every process reloads what it caches."""
+    state = session.get(SearchState, name)
+    if state is None:
+        session.add(SearchState(name=name, version=1))
+    else:
+        state.version += 1
+
+
+# Editing -----------------------------------------------------------------------------------------------------
+
+
+def add_synonym_rule(session: Session, language: str, rule: str) -> SynonymRule:
+    """Save a synonym rule (checked first); it applies to the next search."""
+    language = language_of(language)
+    rule = " ".join(rule.split())
+    parse_rule(rule, language)
+    row = SynonymRule(language=language, rule=rule)
+    session.add(row)
+    bump(session, "vocabulary")
+    return row
+
+
+def set_best_bets(session: Session, language: str, query: str, service_ids: list[str]) -> None:
+    """Pin services, in order, to the top of the results for a query (an empty list removes the pin)."""
+    language = language_of(language)
+    key = query_key(query, language)
+    for row in session.scalars(select(BestBet).where(BestBet.language == language, BestBet.query == key)):
+        session.delete(row)
+    session.flush()
+    for position, service_id in enumerate(service_ids):
+        session.add(BestBet(language=language, query=key, service_id=service_id, position=position))
+    bump(session, "vocabulary")
+
+
+def query_key(query: str, language: str) -> str:
+    """A query as best bets are keyed: folded words, without stop words."""
+    return " ".join(w for w in words(query) if not is_stop_word(w, language_of(language)))
+
+
+# Seeding from the data files ---------------------------------------------------------------------------------
+
+
+def _data_lines(kind: str, language: str) -> list[str]:
+    file = resources.files("finder.search").joinpath(f"vocabulary/{kind}/{language}.txt")
+    if not file.is_file():
+        return []
+    lines = (line.strip() for line in file.read_text("utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def seed(session: Session, languages: list[str]) -> dict[str, int]:
+    """Add the rules of the data files that the database does not have yet (idempotent; edits are kept)."""
+    added = {"synonyms": 0, "life_event_phrases": 0, "best_bets": 0}
+    events = {e.slug: e.id for e in session.scalars(select(LifeEvent))}
+    services = dict(session.execute(select(Service.slug, Service.id)).all())
+    for language in languages:
+        have = set(session.scalars(select(SynonymRule.rule).where(SynonymRule.language == language)))
+        for line in _data_lines("synonyms", language):
+            rule = " ".join(line.split())
+            if rule not in have:
+                try:
+                    parse_rule(rule, language)
+                except RuleError as error:
+                    # Spelling variants that the analysis already makes equal ("enrol, enroll") need no rule.
+                    log.info("synonym rule not seeded (%s): %s: %s", language, rule, error)
+                    continue
+                session.add(SynonymRule(language=language, rule=rule))
+                have.add(rule)
+                added["synonyms"] += 1
+        have_phrases = set(
+            session.execute(
+                select(LifeEventPhrase.life_event_id, LifeEventPhrase.phrase).where(
+                    LifeEventPhrase.language == language
+                )
+            ).all()
+        )
+        for line in _data_lines("life_events", language):
+            slug, _, phrases = line.partition(":")
+            event_id = events.get(slug.strip())
+            if event_id is None:
+                continue  # a catalogue without this life event
+            for phrase in (p.strip() for p in phrases.split(",")):
+                if phrase and (event_id, phrase) not in have_phrases:
+                    session.add(LifeEventPhrase(language=language, life_event_id=event_id, phrase=phrase))
+                    have_phrases.add((event_id, phrase))
+                    added["life_event_phrases"] += 1
+        have_bets = set(session.scalars(select(BestBet.query).where(BestBet.language == language)))
+        for line in _data_lines("best_bets", language):
+            query, _, slugs = line.partition("=>")
+            key = query_key(query, language)
+            ids = [services[s.strip()] for s in slugs.split(",") if s.strip() in services]
+            if key and ids and key not in have_bets:
+                for position, service_id in enumerate(ids):
+                    session.add(BestBet(language=language, query=key, service_id=service_id, position=position))
+                have_bets.add(key)
+                added["best_bets"] += 1
+    bump(session, "vocabulary")
+    return added
+
+
+__all__ = ["RuleError", "Vocabulary", "VocabularyCache", "add_synonym_rule", "seed", "set_best_bets", "stem"]
