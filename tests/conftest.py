@@ -93,18 +93,7 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A database holding the demo catalogue, shared read-only by the tests of a session."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    else:
-        name = request.getfixturevalue("postgres_url")
-        url = name.rsplit("/", 1)[0] + "/" + make_url(name).database + "_demo"
-        admin = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{make_url(url).database}"')
-        request.addfinalizer(lambda: _drop(admin, make_url(url).database))
+def _demo_database(url: str) -> str:
     app = make_app(url)
     database = app.extensions["finder.db"]
     migrations.upgrade(database.engine)
@@ -113,6 +102,28 @@ def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         demo.load(session, default_language="en", max_bytes=20 * 1024 * 1024, languages=settings.languages)
     database.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database holding the demo catalogue, shared read-only by the tests of a session."""
+    return _demo_database(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+
+
+@pytest.fixture(scope="session")
+def demo_postgresql_url(request: pytest.FixtureRequest, postgres_url: str) -> str:
+    """The same on PostgreSQL, in a database of its own beside the run's."""
+    name = make_url(postgres_url).database + "_demo"
+    admin = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    request.addfinalizer(lambda: _drop(admin, name))
+    return _demo_database(make_url(postgres_url).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"demo_{request.param}_url")
 
 
 def _drop(admin: str, name: str) -> None:

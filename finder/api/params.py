@@ -42,6 +42,13 @@ class QueryParams:
             return None
         return value
 
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self.text(name, 50)
+        if value is not None and value not in choices:
+            self._error(name, f"must be one of {', '.join(choices)}, not {value!r}")
+            return None
+        return value
+
     def language(self, name: str = "lang") -> str | None:
         value = self.text(name, 35)
         if value is not None and not LANGUAGE_TAG.match(value):

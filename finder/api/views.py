@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from finder import catalogue
+from finder import catalogue, search
+from finder.api.facets import facet_lists
 from finder.api.params import QueryParams
-from finder.api.problems import ApiProblem, problem_response
+from finder.api.problems import ApiProblem, bad_parameters, problem_response
 from finder.db import request_session
 
 HSDS_VERSION = "3.0"
@@ -79,17 +80,45 @@ def services() -> Response:
     organization_id = params.text("organization_id", 64)
     taxonomy_term_id = params.text("taxonomy_term_id", 64)
     modified_after = params.datetime("modified_after")
+    text = params.text("search", 10_000)
+    life_event = params.text("life_event", 120)
+    channel = params.choice("channel", search.CHANNELS)
     params.check()
-    result = catalogue.published_services(
-        request_session(),
-        page=page,
-        per_page=per_page,
-        organization_id=organization_id,
-        taxonomy_term_id=taxonomy_term_id,
-        modified_after=modified_after,
-    )
+    session = request_session()
     exporter = catalogue.HsdsExporter(language)
-    return _localised(jsonify(_envelope(result, [exporter.service(s) for s in result.items])), language)
+    if text is None and life_event is None and channel is None:
+        result = catalogue.published_services(
+            session,
+            page=page,
+            per_page=per_page,
+            organization_id=organization_id,
+            taxonomy_term_id=taxonomy_term_id,
+            modified_after=modified_after,
+        )
+        return _localised(jsonify(_envelope(result, [exporter.service(s) for s in result.items])), language)
+
+    try:
+        found = search.search(
+            session,
+            search.SearchRequest(
+                text=text or "",
+                language=language,
+                category=taxonomy_term_id,
+                life_event=life_event,
+                agency=organization_id,
+                channel=channel,
+                modified_after=modified_after,
+                page=page,
+                per_page=per_page,
+            ),
+        )
+    except search.UnknownFilter as unknown:
+        raise bad_parameters([{"parameter": unknown.name, "detail": f"no such value {unknown.value!r}"}]) from None
+    page_of = catalogue.Page(found.services, found.total, page, per_page)
+    body = _envelope(page_of, [exporter.service(s) for s in found.services])
+    body["suggestion"] = found.suggestion
+    body["facets"] = facet_lists(session, found.facets, language, _settings().default_language)
+    return _localised(jsonify(body), language)
 
 
 @blueprint.get("/services/<service_id>")

@@ -8,6 +8,7 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -51,6 +52,7 @@ class SearchRequest:
     agency: str | None = None
     channel: str | None = None
     available_language: str | None = None
+    modified_after: dt.datetime | None = None
     page: int = 1
     per_page: int = 10
 
@@ -88,6 +90,10 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
     limit = max(CANDIDATES, request.page * request.per_page)
     text_scores: dict[str, float] = {}
     if expression or browse:
+        text_scores = dict(backend.ranked(session, expression, language, filters, limit))
+    relaxed = plan.relaxed() if expression and not text_scores else None
+    if relaxed is not None:
+        expression = backend.expression(relaxed.clauses(), title_only=True)
         text_scores = dict(backend.ranked(session, expression, language, filters, limit))
 
     event_services: dict[str, float] = {}
@@ -207,6 +213,7 @@ def _filters(session: Session, request: SearchRequest) -> Filters:
         agency_ids=agency_ids,
         channel=request.channel,
         available_language=language_of(request.available_language) if request.available_language else None,
+        modified_after=request.modified_after,
     )
 
 

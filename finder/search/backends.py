@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, text
@@ -17,6 +18,7 @@ class Filters:
     agency_ids: tuple[str, ...] | None = None
     channel: str | None = None
     available_language: str | None = None
+    modified_after: dt.datetime | None = None
     only_ids: tuple[str, ...] | None = None
 
     def sql(self) -> tuple[str, dict]:
@@ -47,6 +49,9 @@ class Filters:
                 "d.service_id IN (SELECT service_id FROM search_documents WHERE language = :f_language AND translated)"
             )
             params["f_language"] = self.available_language
+        if self.modified_after is not None:
+            parts.append("d.service_id IN (SELECT id FROM services WHERE updated_at > :f_modified)")
+            params["f_modified"] = self.modified_after
         if self.only_ids is not None:
             parts.append("d.service_id IN :f_only")
             params["f_only"] = list(self.only_ids) or [""]
@@ -73,13 +78,14 @@ class Backend:
 
     name: str
 
-    def insert(self, session: Session, document_id: int, fields: dict[str, str]) -> None:
+    def insert_many(self, session: Session, documents: list[tuple[int, dict[str, str]]]) -> None:
+        """Store the analysed fields (and language) of documents already in search_documents."""
         raise NotImplementedError
 
     def clear(self, session: Session) -> None:
         raise NotImplementedError
 
-    def expression(self, clauses) -> str | None:
+    def expression(self, clauses, title_only: bool = False) -> str | None:
         raise NotImplementedError
 
     def matched(self, expression: str, language: str) -> tuple[str, dict]:
@@ -142,7 +148,8 @@ class Backend:
             "UNION ALL SELECT 'language', t.language, count(*) FROM m "
             "JOIN search_documents t ON t.service_id = m.service_id AND t.translated GROUP BY t.language"
         )
-        rows = session.execute(prepare(sql, {**params, **extra}), {**params, **extra}).all()
+        params = {**params, **extra, "language": language}
+        rows = session.execute(prepare(sql, params), params).all()
         return [(facet, value, int(n)) for facet, value, n in rows]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from finder.catalogue.models import (
@@ -25,7 +25,7 @@ from finder.catalogue.models import (
 )
 from finder.search import backends
 from finder.search.models import BestBet, LifeEventPhrase, SearchDocument, SearchWord, SynonymRule
-from finder.search.text import terms, words
+from finder.search.text import terms_of, words
 from finder.search.vocabulary import bump
 
 # Fields of a document, most important first; the backends weigh them in this order.
@@ -89,13 +89,23 @@ def reindex(session: Session, service_ids: set[str]) -> None:
     if settings is None or not service_ids:
         return
     backend = backends.for_session(session)
-    old = session.execute(
-        select(SearchDocument.language, SearchDocument.words).where(SearchDocument.service_id.in_(service_ids))
-    ).all()
     counts: Counter[tuple[str, str]] = Counter()
-    for language, old_words in old:
-        for word in set(old_words):
-            counts[(language, word)] -= 1
+    for chunk in _chunks(sorted(service_ids), 500):
+        _reindex_chunk(session, backend, settings, chunk, counts)
+    _apply_word_counts(session, counts)
+    bump(session, "index")
+
+
+def _reindex_chunk(session, backend, settings: SearchSettings, service_ids: list[str], counts: Counter) -> None:
+    old = session.execute(
+        select(
+            SearchDocument.service_id, SearchDocument.language, SearchDocument.words, SearchDocument.popularity
+        ).where(SearchDocument.service_id.in_(service_ids))
+    ).all()
+    popularity = {row.service_id: row.popularity for row in old}
+    for row in old:
+        for word in set(row.words):
+            counts[(row.language, word)] -= 1
     session.execute(delete(SearchDocument).where(SearchDocument.service_id.in_(service_ids)))
 
     services = session.scalars(
@@ -108,52 +118,70 @@ def reindex(session: Session, service_ids: set[str]) -> None:
             selectinload(Service.documents),
         )
     ).all()
+    rows, texts = [], []
     for service in services:
         for language in settings.languages:
             parts, translated, names = document_fields(service, language, settings.default_language)
-            text_language = (
-                language if translated or language == settings.default_language else settings.default_language
+            # Fallback text is analysed in its own language, not in the one it stands in for.
+            text_language = language if translated else settings.default_language
+            field_words = {f: words(parts[f]) for f in FIELDS}
+            document_words = sorted({w for ws in field_words.values() for w in ws})
+            rows.append(
+                {
+                    "service_id": service.id,
+                    "language": language,
+                    "translated": translated,
+                    "name_keys": names,
+                    "words": document_words,
+                    "popularity": popularity.get(service.id, 0.0),
+                }
             )
-            document = SearchDocument(
-                service_id=service.id,
-                language=language,
-                translated=translated,
-                name_keys=names,
-                words=sorted({w for text in parts.values() for w in words(text)}),
+            texts.append(
+                {"language": language, **{f: " ".join(terms_of(field_words[f], text_language)) for f in FIELDS}}
             )
-            session.add(document)
-            session.flush()
-            fields = {f: " ".join(terms(parts[f], text_language)) for f in FIELDS}
-            backend.insert(session, document.id, {"language": language, **fields})
-            for word in document.words:
-                counts[(language, word)] += 1
-    _apply_word_counts(session, counts)
-    bump(session, "index")
+            counts.update((language, word) for word in document_words)
+    if not rows:
+        return
+    ids = session.scalars(insert(SearchDocument).returning(SearchDocument.id, sort_by_parameter_order=True), rows).all()
+    backend.insert_many(session, [(document_id, fields) for document_id, fields in zip(ids, texts, strict=True)])
 
 
 def _apply_word_counts(session: Session, counts: Counter[tuple[str, str]]) -> None:
+    """Add the changes to each word's document count; a word in no document any more is forgotten."""
     changed = {key: n for key, n in counts.items() if n}
-    if not changed:
-        return
-    for language in {language for language, _ in changed}:
-        keys = [word for lang, word in changed if lang == language]
-        existing = {
-            row.word: row
-            for chunk in _chunks(keys, 500)
-            for row in session.scalars(
-                select(SearchWord).where(SearchWord.language == language, SearchWord.word.in_(chunk))
+    for language in sorted({language for language, _ in changed}):
+        keys = sorted(word for lang, word in changed if lang == language)
+        existing: dict[str, int] = {}
+        for chunk in _chunks(keys, 500):
+            existing.update(
+                session.execute(
+                    select(SearchWord.word, SearchWord.documents).where(
+                        SearchWord.language == language, SearchWord.word.in_(chunk)
+                    )
+                ).all()
             )
-        }
+        new_rows, updates, gone = [], [], []
         for word in keys:
-            delta = changed[(language, word)]
-            row = existing.get(word)
-            if row is None:
-                if delta > 0:
-                    session.add(SearchWord(language=language, word=word, documents=delta))
-            elif row.documents + delta <= 0:
-                session.delete(row)
+            total = existing.get(word, 0) + changed[(language, word)]
+            if word not in existing:
+                if total > 0:
+                    new_rows.append({"language": language, "word": word, "documents": total})
+            elif total <= 0:
+                gone.append(word)
             else:
-                row.documents += delta
+                updates.append({"w": word, "n": total})
+        if new_rows:
+            session.execute(insert(SearchWord), new_rows)
+        if updates:
+            table = SearchWord.__table__
+            session.execute(
+                update(table)
+                .where(table.c.language == language, table.c.word == bindparam("w"))
+                .values(documents=bindparam("n")),
+                updates,
+            )
+        for chunk in _chunks(gone, 500):
+            session.execute(delete(SearchWord).where(SearchWord.language == language, SearchWord.word.in_(chunk)))
 
 
 def _chunks(items: list[str], size: int):
@@ -184,7 +212,8 @@ def _touched(session: Session) -> set[str]:
         if isinstance(obj, Service):
             found.add(obj.id)
         elif isinstance(obj, _CHILDREN):
-            found.add(obj.service_id)
+            # A child added through its service's list has no service_id until the flush.
+            found.add(obj.service_id or (obj.service.id if obj.service is not None else None))
         elif isinstance(obj, Agency) and obj not in session.new:
             found.update(session.scalars(select(Service.id).where(Service.agency_id == obj.id)))
         elif isinstance(obj, Category) and obj not in session.new:
@@ -195,6 +224,7 @@ def _touched(session: Session) -> set[str]:
             found.update(
                 session.scalars(select(ServiceLifeEvent.service_id).where(ServiceLifeEvent.life_event_id == obj.id))
             )
+    found.discard(None)
     return found
 
 

@@ -8,7 +8,6 @@ SearchDocument.id) on SQLite, a GIN-indexed tsvector column `search_documents.do
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -86,10 +85,10 @@ class BestBet(Base):
 
 
 class SearchState(Base):
-    """Version counters that tell every app process when its cached vocabulary is out of date."""
+    """Version tokens that tell every app process when its cached vocabulary is out of date. A token is random,
+    not a counter, so that a restored backup or another database never looks current by coincidence."""
 
     __tablename__ = "search_state"
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[str] = mapped_column(String(32))

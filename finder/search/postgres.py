@@ -35,17 +35,17 @@ def tsvector_literal(fields: dict[str, str]) -> str:
 class PostgresBackend(Backend):
     name = "postgresql"
 
-    def insert(self, session: Session, document_id: int, fields: dict[str, str]) -> None:
+    def insert_many(self, session: Session, documents: list[tuple[int, dict[str, str]]]) -> None:
         session.execute(
             text("UPDATE search_documents SET document = CAST(:document AS tsvector) WHERE id = :id"),
-            {"id": document_id, "document": tsvector_literal(fields)},
+            [{"id": document_id, "document": tsvector_literal(fields)} for document_id, fields in documents],
         )
 
     def clear(self, session: Session) -> None:
         """Nothing to do: a document's tsvector is deleted with its row."""
 
-    def expression(self, clauses) -> str | None:
-        return query.tsquery_expression(clauses)
+    def expression(self, clauses, title_only: bool = False) -> str | None:
+        return query.tsquery_expression(clauses, title_only)
 
     def matched(self, expression: str, language: str) -> tuple[str, dict]:
         return (

@@ -18,10 +18,11 @@ from rapidfuzz.distance import OSA
 from finder.search.text import MAX_QUERY_WORDS, fold, is_stop_word, language_of, stem, words
 from finder.search.vocabulary import Stems, Vocabulary
 
+TITLE_WEIGHTS = "ABC"
+QUOTE = re.compile(r'"')
+QUOTED = re.compile(r'"([^"]+)"')
 # More concepts than this and the "enough of them" combinations grow too fast; the rest are dropped.
 MAX_CONCEPTS = 7
-# Sentinel a backend renders as "no service matches".
-NOTHING: list[list[Alternative]] = []
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Alternative:
 class Concept:
     words: list[str]
     alternatives: list[Alternative]
+    # Whether the index, the synonyms or the corrections know it: an unknown word can match nothing.
+    known: bool = True
 
 
 @dataclass
@@ -55,9 +58,9 @@ class QueryPlan:
         return not self.concepts and not self.life_events and not self.best_bets
 
     def required(self) -> int:
-        """How many concepts a service must match: all of one or two, then about 60%."""
+        """How many concepts a service must match: all of up to three, then all but one, then 70%."""
         n = len(self.concepts)
-        return n if n <= 2 else math.ceil(n * 0.6)
+        return n if n <= 3 else n - 1 if n <= 6 else math.ceil(n * 0.7)
 
     def clauses(self) -> list[list[Concept]]:
         """The alternatives for "enough concepts": every combination of the required size."""
@@ -65,21 +68,34 @@ class QueryPlan:
             return []
         return [list(c) for c in combinations(self.concepts, self.required())]
 
+    def relaxed(self) -> QueryPlan | None:
+        """The plan without the words nothing knows, for a second try when the first finds nothing; None when
+        there is nothing to drop or nothing left. The caller asks the second try to match in names and summaries
+        only, so that one common word left over ("delivery" of "pizza delivery") does not match everything."""
+        known = [c for c in self.concepts if c.known]
+        # One word left is too little to go on, and a word that had to be corrected is a guess.
+        if len(known) < 2 or len(known) == len(self.concepts):
+            return None
+        return QueryPlan(self.text, self.language, concepts=known, key=self.key)
+
 
 def max_edits(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
 
 
 def correct(word: str, vocabulary: Vocabulary) -> str | None:
-    """The most frequent known word within the edit budget of an unknown word, or None."""
-    budget = max_edits(word)
-    if budget == 0 or not vocabulary.by_frequency:
+    """The nearest known word within the edit budget (most frequent on a tie), or None.
+
+    The budget follows the longer of the two words: "pasport" (7) may become "passeport" (9) with two edits.
+    """
+    if len(word) < 4 or not vocabulary.by_frequency:
         return None
-    best = process.extractOne(word, vocabulary.by_frequency, scorer=OSA.distance, score_cutoff=budget)
-    return best[0] if best else None
+    found = process.extract(word, vocabulary.by_frequency, scorer=OSA.distance, score_cutoff=2, limit=20)
+    allowed = [(distance, index, w) for w, distance, index in found if distance <= max_edits(max(word, w, key=len))]
+    return min(allowed)[2] if allowed else None
 
 
-def _is_prefix(word: str, vocabulary: Vocabulary, sorted_known: list[str]) -> bool:
+def _is_prefix(word: str, sorted_known: list[str]) -> bool:
     index = bisect.bisect_left(sorted_known, word)
     return index < len(sorted_known) and sorted_known[index].startswith(word)
 
@@ -95,11 +111,19 @@ def _sorted_known(vocabulary: Vocabulary) -> list[str]:
     return _PREFIX_CACHE[key]
 
 
-def plan(text: str, language: str, vocabulary: Vocabulary, *, as_you_type: bool = False) -> QueryPlan:
+def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
     """Work out what to ask the index for a query typed in a language."""
     language = language_of(language)
+    # "Quoted words" must appear together, in that order; the rest of the query is planned as usual.
+    quoted = [words(q) for q in QUOTED.findall(text)]
+    phrases = [[stem(w, language) for w in q if not is_stop_word(w, language)] for q in quoted if len(q) > 1]
+    if phrases:
+        text = QUOTED.sub(" ", text)
     typed = words(text)[: MAX_QUERY_WORDS * 2]
     kept = [w for w in typed if not is_stop_word(w, language)][:MAX_QUERY_WORDS]
+    if any(not w.isdigit() for w in kept):
+        # Numbers beside words are details ("iphone 15", "form 2"), rarely what identifies a service.
+        kept = [w for w in kept if not w.isdigit()]
     result = QueryPlan(text=text, language=language)
     result.key = " ".join(kept)
 
@@ -109,27 +133,40 @@ def plan(text: str, language: str, vocabulary: Vocabulary, *, as_you_type: bool 
 
     sorted_known = _sorted_known(vocabulary)
     final: list[str] = []
+    known: set[str] = set()
     prefix_last = False
     for index, word in enumerate(kept):
         is_last = index == len(kept) - 1
         if word in vocabulary.known or word.isdigit():
             final.append(word)
+            known.add(word)
             continue
-        if is_last and as_you_type and len(word) >= 2 and _is_prefix(word, vocabulary, sorted_known):
+        # The last word may be unfinished (search as you type): a known word's beginning is taken as a prefix.
+        if is_last and len(word) >= 2 and _is_prefix(word, sorted_known):
             final.append(word)
+            known.add(word)
             prefix_last = True
             continue
         fixed = correct(word, vocabulary)
         if fixed is not None:
             result.corrections[word] = fixed
             final.append(fixed)
+            known.add(fixed)
         else:
             final.append(word)
     if result.corrections:
         result.suggestion = " ".join(result.corrections.get(w, w) for w in typed if w)
 
     stems = [stem(w, language) for w in final]
-    result.concepts = _concepts(final, stems, vocabulary, prefix_last)[:MAX_CONCEPTS]
+    result.concepts = _concepts(final, stems, vocabulary, prefix_last)
+    for concept in result.concepts:
+        concept.known = len(concept.alternatives) > 1 or all(
+            w in known and w not in result.corrections.values() for w in concept.words
+        )
+    result.concepts = [
+        *(Concept(list(p), [Alternative(tuple(p), phrase=True)]) for p in phrases if p),
+        *result.concepts,
+    ][:MAX_CONCEPTS]
     stem_set = set(stems)
     result.life_events = sorted({event for phrase, event in vocabulary.phrases if phrase <= stem_set})
     return result
@@ -159,12 +196,11 @@ def _concepts(final: list[str], stems: list[str], vocabulary: Vocabulary, prefix
     return unique
 
 
-QUOTE = re.compile(r'"')
-
-
-def fts5_expression(concepts_clauses: list[list[Concept]]) -> str | None:
+def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = False) -> str | None:
     """The FTS5 MATCH expression for the clauses (OR of ANDs of concepts); every term quoted, so typed
-    operators and punctuation are always just text."""
+    operators and punctuation are always just text. A service must also have one of the words in its name,
+    keywords or summary, so a word that only turns up somewhere in a long description is not enough;
+    `title_only`: every word must be there."""
     if not concepts_clauses:
         return None
 
@@ -181,30 +217,42 @@ def fts5_expression(concepts_clauses: list[list[Concept]]) -> str | None:
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
     clauses = ["(" + " AND ".join(concept(c) for c in clause) + ")" for clause in concepts_clauses]
-    return " OR ".join(clauses)
+    expression = " OR ".join(clauses)
+    if title_only:
+        return f"{{name alt summary}} : ({expression})"
+    every = list(dict.fromkeys(concept(c) for clause in concepts_clauses for c in clause))
+    return f"({expression}) AND {{name alt summary}} : ({' OR '.join(every)})"
 
 
-def tsquery_expression(concepts_clauses: list[list[Concept]]) -> str | None:
+def tsquery_expression(concepts_clauses: list[list[Concept]], title_only: bool = False) -> str | None:
     """The same as a PostgreSQL tsquery literal (lexemes quoted, so nothing typed is an operator)."""
     if not concepts_clauses:
         return None
 
-    def lexeme(s: str) -> str:
-        return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
+    def lexeme(s: str, label: str) -> str:
+        quoted = "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
+        return f"{quoted}:{label}" if label else quoted
 
-    def alternative(a: Alternative) -> str:
-        quoted = [lexeme(s) for s in a.stems]
+    def alternative(a: Alternative, weights: str) -> str:
+        labels = [weights] * len(a.stems)
         if a.prefix:
-            quoted[-1] += ":*"
+            labels[-1] = "*" + weights
+        quoted = [lexeme(s, label) for s, label in zip(a.stems, labels, strict=True)]
         if len(quoted) == 1:
             return quoted[0]
         return "(" + (" <-> " if a.phrase else " & ").join(quoted) + ")"
 
-    def concept(c: Concept) -> str:
-        parts = [alternative(a) for a in c.alternatives]
+    def concept(c: Concept, weights: str) -> str:
+        parts = [alternative(a, weights) for a in c.alternatives]
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
 
-    return " | ".join("(" + " & ".join(concept(c) for c in clause) + ")" for clause in concepts_clauses)
+    # TITLE: the weights of the name, alternate names and summary fields (see postgres.FIELD_WEIGHTS).
+    weights = TITLE_WEIGHTS if title_only else ""
+    expression = " | ".join("(" + " & ".join(concept(c, weights) for c in clause) + ")" for clause in concepts_clauses)
+    if title_only:
+        return expression
+    every = list(dict.fromkeys(concept(c, TITLE_WEIGHTS) for clause in concepts_clauses for c in clause))
+    return f"({expression}) & ({' | '.join(every)})"
 
 
 def name_key(text: str) -> str:

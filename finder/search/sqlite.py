@@ -20,20 +20,23 @@ def language_token(language: str) -> str:
 class SqliteBackend(Backend):
     name = "sqlite"
 
-    def insert(self, session: Session, document_id: int, fields: dict[str, str]) -> None:
+    def insert_many(self, session: Session, documents: list[tuple[int, dict[str, str]]]) -> None:
         session.execute(
             text(
                 "INSERT INTO search_fts (rowid, language, name, alt, summary, body) "
                 "VALUES (:id, :language, :name, :alt, :summary, :body)"
             ),
-            {**fields, "id": document_id, "language": language_token(fields["language"])},
+            [
+                {**fields, "id": document_id, "language": language_token(fields["language"])}
+                for document_id, fields in documents
+            ],
         )
 
     def clear(self, session: Session) -> None:
         session.execute(text("DELETE FROM search_fts"))
 
-    def expression(self, clauses) -> str | None:
-        return query.fts5_expression(clauses)
+    def expression(self, clauses, title_only: bool = False) -> str | None:
+        return query.fts5_expression(clauses, title_only)
 
     def matched(self, expression: str, language: str) -> tuple[str, dict]:
         return (

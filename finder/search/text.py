@@ -33,6 +33,8 @@ ARABIC_LETTERS = str.maketrans(
         "ک": "ك",
     }
 )
+# Longer "words" are not words (hashes, pasted junk) and exceed what an index accepts (PostgreSQL: 2 KB a lexeme).
+MAX_WORD_LENGTH = 60
 # Longest run of words a query is cut to: enough for any real question, bounded for hostile input.
 MAX_QUERY_WORDS = 12
 
@@ -44,6 +46,8 @@ def language_of(tag: str) -> str:
 
 def fold(text: str) -> str:
     """Case, accents, compatibility forms and Arabic spelling variants folded away."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold()
     text = ARABIC_DIACRITICS.sub("", text).translate(ARABIC_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
@@ -55,7 +59,7 @@ def words(text: str) -> list[str]:
     """Folded words in order; a run of Chinese characters becomes its characters' overlapping pairs."""
     result: list[str] = []
     for token in WORD.findall(fold(text)):
-        if token.replace("_", "") == "":
+        if token.replace("_", "") == "" or len(token) > MAX_WORD_LENGTH:
             continue
         if CJK.search(token):
             result.extend(_cjk_grams(token))
@@ -106,5 +110,15 @@ def is_stop_word(word: str, language: str) -> bool:
 
 def terms(text: str, language: str) -> list[str]:
     """Index terms of a text: folded words without stop words, stemmed."""
+    return terms_of(words(text), language)
+
+
+def terms_of(folded_words: list[str], language: str) -> list[str]:
+    """Index terms of words already folded (see words())."""
     language = language_of(language)
-    return [stem(w, language) for w in words(text) if not is_stop_word(w, language)]
+    stops = stop_words(language)
+    stemmer = _stemmer(language)
+    kept = [w for w in folded_words if w not in stops]
+    if stemmer is None:
+        return kept
+    return [w if w.isdigit() else s for w, s in zip(kept, stemmer.stemWords(kept), strict=True)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -108,31 +109,33 @@ class VocabularyCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[tuple[int, int], Vocabulary]] = {}
+        self._entries: dict[tuple[str, str], tuple[tuple[str, str], Vocabulary]] = {}
 
     def get(self, session: Session, language: str, default_language: str) -> Vocabulary:
         versions = current_versions(session)
-        entry = self._entries.get(language)
+        key = (session.get_bind().url.render_as_string(hide_password=True), language)
+        entry = self._entries.get(key)
         if entry is not None and entry[0] == versions:
             return entry[1]
         vocabulary = _load(session, language, default_language)
         with self._lock:
-            self._entries[language] = (versions, vocabulary)
+            self._entries[key] = (versions, vocabulary)
         return vocabulary
 
 
-def current_versions(session: Session) -> tuple[int, int]:
+def current_versions(session: Session) -> tuple[str, str]:
     rows = dict(session.execute(select(SearchState.name, SearchState.version)).all())
-    return rows.get("index", 0), rows.get("vocabulary", 0)
+    return rows.get("index", ""), rows.get("vocabulary", "")
 
 
 def bump(session: Session, name: str) -> None:
-    """Move a version counter on, in the caller's transaction, so every process reloads what it caches."""
+    """Give a version a new token, in the caller's transaction, so every process reloads what it caches."""
+    token = uuid.uuid4().hex
     state = session.get(SearchState, name)
     if state is None:
-        session.add(SearchState(name=name, version=1))
+        session.add(SearchState(name=name, version=token))
     else:
-        state.version += 1
+        state.version = token
 
 
 # Editing -----------------------------------------------------------------------------------------------------

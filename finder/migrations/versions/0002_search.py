@@ -81,8 +81,7 @@ def upgrade() -> None:
     op.create_table(
         "search_state",
         sa.Column("name", sa.String(length=50), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("extra", JSON_TYPE, nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
 

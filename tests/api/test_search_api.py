@@ -1,0 +1,50 @@
+"""Search through the HSDS API: ranked results, facets, suggestion; no text ever breaks it."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+def test_search_returns_ranked_results_with_facets_and_suggestion(demo_client):
+    body = demo_client.get("/api/v1/services?search=pasport+renewel&per_page=3").get_json()
+    assert body["suggestion"] == "passport renewal"
+    assert body["contents"][0]["name"] == "Renew your passport"
+    assert body["total_items"] >= 1 and body["size"] == len(body["contents"]) <= 3
+    assert {"agency", "category", "channel", "language"} <= set(body["facets"])
+    first_agency = body["facets"]["agency"][0]
+    assert {"id", "slug", "name", "count"} <= set(first_agency)
+
+
+def test_search_in_arabic_returns_arabic_text(demo_client):
+    body = demo_client.get("/api/v1/services?search=جواز+سفر&lang=ar").get_json()
+    assert body["total_items"] > 0
+    assert any("\u0600" <= ch <= "\u06ff" for ch in body["contents"][0]["name"])
+
+
+def test_search_filters_by_life_event_and_channel(demo_client):
+    body = demo_client.get("/api/v1/services?life_event=having-a-baby&channel=online&per_page=100").get_json()
+    assert body["total_items"] == len(body["contents"]) > 0
+    assert all("url" in s for s in body["contents"])
+
+
+def test_unknown_life_event_is_a_400(demo_client):
+    response = demo_client.get("/api/v1/services?search=x&life_event=time-travel")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["parameter"] == "life_event"
+
+
+def test_existing_parameters_keep_working_with_search(demo_client):
+    everything = demo_client.get("/api/v1/services?search=certificate&per_page=100").get_json()
+    agency = everything["facets"]["agency"][0]
+    only = demo_client.get(f"/api/v1/services?search=certificate&organization_id={agency['id']}").get_json()
+    assert only["total_items"] == agency["count"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300), lang=st.sampled_from(["en", "fr", "es", "ar", "zh", "ru", "pt"]))
+def test_arbitrary_text_never_breaks_the_api(demo_client, text, lang):
+    response = demo_client.get("/api/v1/services", query_string={"search": text, "lang": lang})
+    assert response.status_code < 500
+    if response.status_code == 200:
+        assert response.get_json()["total_items"] >= 0
