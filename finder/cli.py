@@ -155,8 +155,8 @@ def search_query(text: str, language: str | None) -> None:
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     click.echo(f"{results.total} results")
-    for service in results.services:
-        click.echo(f"{results.scores[service.id]:7.3f}  {service.slug}  {service.name}")
+    for hit in results.hits:
+        click.echo(f"{hit.score:7.3f}  {hit.slug}  {hit.name}")
 
 
 def _fail(failed: ImportFailed) -> None:

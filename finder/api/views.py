@@ -114,8 +114,9 @@ def services() -> Response:
         )
     except search.UnknownFilter as unknown:
         raise bad_parameters([{"parameter": unknown.name, "detail": f"no such value {unknown.value!r}"}]) from None
-    page_of = catalogue.Page(found.services, found.total, page, per_page)
-    body = _envelope(page_of, [exporter.service(s) for s in found.services])
+    services = catalogue.published_services_by_id(session, found.service_ids)
+    page_of = catalogue.Page(services, found.total, page, per_page)
+    body = _envelope(page_of, [exporter.service(s) for s in services])
     body["suggestion"] = found.suggestion
     body["facets"] = facet_lists(session, found.facets, language, _settings().default_language)
     return _localised(jsonify(body), language)

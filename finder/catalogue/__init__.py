@@ -21,7 +21,14 @@ from finder.catalogue.models import (
     Service,
     ServiceStatus,
 )
-from finder.catalogue.queries import Page, agencies, agency, published_service, published_services
+from finder.catalogue.queries import (
+    Page,
+    agencies,
+    agency,
+    published_service,
+    published_services,
+    published_services_by_id,
+)
 from finder.catalogue.translation import Localised, available_languages, localised
 
 __all__ = [
@@ -47,4 +54,5 @@ __all__ = [
     "localised",
     "published_service",
     "published_services",
+    "published_services_by_id",
 ]

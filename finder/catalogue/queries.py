@@ -72,6 +72,19 @@ def published_service(session: Session, service_id: str) -> Service | None:
     return service
 
 
+def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
+    """Published services with everything they hold, in the order of the ids given."""
+    found = {
+        s.id: s
+        for s in session.scalars(
+            select(Service)
+            .where(Service.id.in_(service_ids), Service.status == ServiceStatus.PUBLISHED)
+            .options(*SERVICE_LOADING)
+        )
+    }
+    return [found[i] for i in service_ids if i in found]
+
+
 def agencies(session: Session, *, page: int = 1, per_page: int = 50) -> Page[Agency]:
     return _paginate(session, select(Agency).order_by(Agency.name, Agency.id), page, per_page)
 

@@ -9,18 +9,19 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
-from finder.catalogue.queries import SERVICE_LOADING
+from finder.catalogue.translation import candidates
 from finder.search import backends, indexing, query, vocabulary
 from finder.search.backends import Filters
 from finder.search.indexing import SearchSettings
 from finder.search.models import SearchDocument
-from finder.search.text import language_of
+from finder.search.text import language_of, terms_of
 
 CHANNELS = ("online", "phone", "sms", "email", "in_person")
 
@@ -57,16 +58,32 @@ class SearchRequest:
     per_page: int = 10
 
 
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: enough to list it (name, summary, agency in the language asked, or the default)."""
+
+    service_id: str
+    slug: str
+    name: str
+    summary: str
+    agency: str
+    language: str
+    score: float
+
+
 @dataclass
 class SearchResults:
-    services: list[Service]
+    hits: list[SearchHit]
     total: int
     page: int
     per_page: int
     suggestion: str | None = None
     life_events: list[str] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def service_ids(self) -> list[str]:
+        return [hit.service_id for hit in self.hits]
 
 
 def search(session: Session, request: SearchRequest) -> SearchResults:
@@ -90,27 +107,24 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
     limit = max(CANDIDATES, request.page * request.per_page)
     text_scores: dict[str, float] = {}
     if expression or browse:
-        text_scores = dict(backend.ranked(session, expression, language, filters, limit))
-    relaxed = plan.relaxed() if expression and not text_scores else None
-    if relaxed is not None:
-        expression = backend.expression(relaxed.clauses(), title_only=True)
-        text_scores = dict(backend.ranked(session, expression, language, filters, limit))
+        text_scores = dict(backend.ranked(session, expression, language, filters, limit, _weights(plan, vocab)))
+    for looser in plan.relaxations() if expression and not text_scores else []:
+        expression = backend.expression(looser.clauses(), title_only=True)
+        text_scores = dict(backend.ranked(session, expression, language, filters, limit, _weights(looser, vocab)))
+        if text_scores:
+            break
 
-    event_services: dict[str, float] = {}
+    event_services: set[str] = set()
     if plan.life_events:
-        event_ids = sorted(
+        linked = sorted(
             set(
                 session.scalars(
                     select(ServiceLifeEvent.service_id).where(ServiceLifeEvent.life_event_id.in_(plan.life_events))
                 )
             )
         )
-        restricted = filters.restricted_to(event_ids)
-        event_expression = backend.expression(_event_clauses(plan, vocab))
-        scored = dict(backend.ranked(session, event_expression, language, restricted, len(event_ids)))
-        event_services = {
-            sid: scored.get(sid, 0.0) for sid, _ in backend.ranked(session, None, language, restricted, len(event_ids))
-        }
+        allowed = backend.ranked(session, None, language, filters.restricted_to(linked), len(linked))
+        event_services = {sid for sid, _ in allowed}
 
     bets: list[str] = []
     if plan.best_bets:
@@ -118,17 +132,18 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         allowed_ids = {sid for sid, _ in allowed}
         bets = [sid for sid in plan.best_bets if sid in allowed_ids]
 
-    candidates = set(text_scores) | set(event_services)
+    candidates = set(text_scores) | event_services
     details = _details(session, candidates, language)
     key = f"|{query.name_key(request.text)}|"
     top_text = max(text_scores.values(), default=0.0) or 1.0
-    top_event = max(event_services.values(), default=0.0) or 1.0
+    event_scores = _event_scores(session, plan, vocab, event_services) if event_services else {}
+    top_event = max(event_scores.values(), default=0) or 1
     scores: dict[str, float] = {}
     for sid in candidates:
         name_keys, popularity = details.get(sid, ("", 0.0))
         score = text_scores.get(sid, 0.0) / top_text
         if sid in event_services:
-            score += LIFE_EVENT_BOOST + LIFE_EVENT_TEXT_WEIGHT * event_services[sid] / top_event
+            score += LIFE_EVENT_BOOST + LIFE_EVENT_TEXT_WEIGHT * event_scores.get(sid, 0) / top_event
         if key != "||" and key in name_keys:
             score += EXACT_NAME_BOOST
         score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
@@ -137,7 +152,7 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
 
     facets: dict[str, dict[str, int]] = {}
     total = 0
-    extra_ids = sorted(set(event_services) | set(bets))
+    extra_ids = sorted(event_services | set(bets))
     for facet, value, count in backend.facets(session, expression, language, filters, extra_ids, everything=browse):
         if facet == "total":
             total = count
@@ -146,29 +161,82 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
 
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
-    loaded = {
-        s.id: s for s in session.scalars(select(Service).where(Service.id.in_(page_ids)).options(*SERVICE_LOADING))
-    }
     return SearchResults(
-        services=[loaded[sid] for sid in page_ids if sid in loaded],
+        hits=_hits(session, page_ids, scores, request.language, default_language),
         total=total,
         page=request.page,
         per_page=request.per_page,
         suggestion=plan.suggestion,
         life_events=plan.life_events,
         facets=facets,
-        scores={sid: scores.get(sid, 0.0) for sid in page_ids},
     )
 
 
-def _event_clauses(plan: query.QueryPlan, vocab: vocabulary.Vocabulary):
-    """Words of the query and of the detected life events' phrasing, any of which makes a service more relevant."""
-    alternatives: list[query.Alternative] = [a for c in plan.concepts for a in c.alternatives]
+def _hits(
+    session: Session, service_ids: list[str], scores: dict[str, float], language: str, default_language: str
+) -> list[SearchHit]:
+    rows = session.execute(
+        select(
+            Service.id,
+            Service.slug,
+            Service.name,
+            Service.summary,
+            Service.translations,
+            Agency.name,
+            Agency.translations,
+        )
+        .join(Agency, Agency.id == Service.agency_id)
+        .where(Service.id.in_(service_ids))
+    )
+    found = {}
+    for sid, slug, name, summary, translations, agency, agency_translations in rows:
+        chosen = next(
+            (c for c in candidates(language) if c != default_language and (translations or {}).get(c, {}).get("name")),
+            None,
+        )
+        text = (translations or {}).get(chosen, {}) if chosen else {}
+        found[sid] = SearchHit(
+            service_id=sid,
+            slug=slug,
+            name=text.get("name", name),
+            summary=text.get("summary", summary),
+            agency=(agency_translations or {}).get(chosen or "", {}).get("name", agency),
+            language=chosen or default_language,
+            score=scores.get(sid, 0.0),
+        )
+    return [found[sid] for sid in service_ids if sid in found]
+
+
+def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[query.Concept, float]]:
+    """Each concept with its inverse document frequency: how much finding it says about a service."""
+    documents = max(vocab.known.values(), default=1)
+    return [
+        (c, math.log(1 + documents / (1 + max((vocab.known.get(w, 0) for w in c.words), default=0))))
+        for c in plan.concepts
+    ]
+
+
+def _event_scores(
+    session: Session, plan: query.QueryPlan, vocab: vocabulary.Vocabulary, service_ids: set[str]
+) -> dict[str, float]:
+    """For each service of the life events the query is about: how many of the events' words it has, those in
+    its names counting thrice ("Register a death" for "my mum passed away"); the services at the heart of the
+    event come first. Counted here, not by an engine, so both backends order them the same."""
+    event_stems: set[str] = set()
     for stems, event_id in vocab.phrases:
         if event_id in plan.life_events:
-            alternatives.append(query.Alternative(tuple(sorted(stems)), phrase=False))
-    unique = list(dict.fromkeys(alternatives))
-    return [[query.Concept([], [alternative])] for alternative in unique]
+            event_stems |= stems
+    scores: dict[str, float] = {}
+    rows = session.execute(
+        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words).where(
+            SearchDocument.language == plan.language, SearchDocument.service_id.in_(service_ids)
+        )
+    )
+    for sid, name_keys, document_words in rows:
+        in_name = event_stems & set(terms_of(name_keys.replace("|", " ").split(), plan.language))
+        anywhere = event_stems & set(terms_of(document_words, plan.language))
+        scores[sid] = 3 * len(in_name) + len(anywhere)
+    return scores
 
 
 def _details(session: Session, service_ids: set[str], language: str) -> dict[str, tuple[str, float]]:
@@ -237,6 +305,7 @@ RuleError = vocabulary.RuleError
 __all__ = [
     "CHANNELS",
     "RuleError",
+    "SearchHit",
     "SearchRequest",
     "SearchResults",
     "UnknownFilter",

@@ -88,8 +88,9 @@ class Backend:
     def expression(self, clauses, title_only: bool = False) -> str | None:
         raise NotImplementedError
 
-    def matched(self, expression: str, language: str) -> tuple[str, dict]:
-        """SQL selecting (service_id, score) of the documents matching, and its parameters."""
+    def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
+        """SQL selecting (service_id, score) of the documents matching, and its parameters. `concepts`: the
+        query's (concept, weight) pairs, for an engine whose ranking needs them spelled out."""
         raise NotImplementedError
 
     def all_documents(self, language: str) -> tuple[str, dict]:
@@ -100,10 +101,19 @@ class Backend:
         )
 
     def ranked(
-        self, session: Session, expression: str | None, language: str, filters: Filters, limit: int
+        self,
+        session: Session,
+        expression: str | None,
+        language: str,
+        filters: Filters,
+        limit: int,
+        concepts: list | None = None,
     ) -> list[tuple[str, float]]:
         """The best `limit` services with their text scores, best first."""
-        source, params = self.matched(expression, language) if expression else self.all_documents(language)
+        if expression:
+            source, params = self.matched(expression, language, concepts)
+        else:
+            source, params = self.all_documents(language)
         where, extra = filters.sql()
         statement = prepare(f"{source}{where} ORDER BY score DESC, d.service_id LIMIT :limit", {**params, **extra})
         return [(row[0], float(row[1])) for row in session.execute(statement, {**params, **extra, "limit": limit})]

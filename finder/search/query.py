@@ -52,6 +52,8 @@ class QueryPlan:
     life_events: list[str] = field(default_factory=list)
     best_bets: list[str] = field(default_factory=list)
     key: str = ""
+    # A looser plan's own count of concepts required (see relaxations()).
+    at_least: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -59,6 +61,8 @@ class QueryPlan:
 
     def required(self) -> int:
         """How many concepts a service must match: all of up to three, then all but one, then 70%."""
+        if self.at_least is not None:
+            return self.at_least
         n = len(self.concepts)
         return n if n <= 3 else n - 1 if n <= 6 else math.ceil(n * 0.7)
 
@@ -68,15 +72,25 @@ class QueryPlan:
             return []
         return [list(c) for c in combinations(self.concepts, self.required())]
 
-    def relaxed(self) -> QueryPlan | None:
-        """The plan without the words nothing knows, for a second try when the first finds nothing; None when
-        there is nothing to drop or nothing left. The caller asks the second try to match in names and summaries
-        only, so that one common word left over ("delivery" of "pizza delivery") does not match everything."""
+    def relaxations(self) -> list[QueryPlan]:
+        """Looser plans to try, in order, when this one finds nothing: first without the words nothing knows,
+        then with one concept fewer required. Each must be matched in names, keywords and summaries (the caller
+        asks for that), and each still needs two concepts, so that one common word left over ("delivery" of
+        "pizza delivery") does not match everything."""
+        looser = []
+        # A word that had to be corrected is a guess, and one no index, synonym or correction knows matches nothing.
         known = [c for c in self.concepts if c.known]
-        # One word left is too little to go on, and a word that had to be corrected is a guess.
-        if len(known) < 2 or len(known) == len(self.concepts):
-            return None
-        return QueryPlan(self.text, self.language, concepts=known, key=self.key)
+        if 2 <= len(known) < len(self.concepts):
+            looser.append(QueryPlan(self.text, self.language, concepts=known, key=self.key))
+        for plan in [*looser, self]:
+            if len(plan.concepts) >= 3 and plan.required() > 2:
+                looser.append(
+                    QueryPlan(
+                        self.text, self.language, concepts=plan.concepts, key=self.key, at_least=plan.required() - 1
+                    )
+                )
+                break
+        return looser
 
 
 def max_edits(word: str) -> int:
@@ -224,7 +238,9 @@ def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = Fa
     return f"({expression}) AND {{name alt summary}} : ({' OR '.join(every)})"
 
 
-def tsquery_expression(concepts_clauses: list[list[Concept]], title_only: bool = False) -> str | None:
+def tsquery_expression(
+    concepts_clauses: list[list[Concept]], title_only: bool = False, require_title: bool = True
+) -> str | None:
     """The same as a PostgreSQL tsquery literal (lexemes quoted, so nothing typed is an operator)."""
     if not concepts_clauses:
         return None
@@ -249,7 +265,7 @@ def tsquery_expression(concepts_clauses: list[list[Concept]], title_only: bool =
     # TITLE: the weights of the name, alternate names and summary fields (see postgres.FIELD_WEIGHTS).
     weights = TITLE_WEIGHTS if title_only else ""
     expression = " | ".join("(" + " & ".join(concept(c, weights) for c in clause) + ")" for clause in concepts_clauses)
-    if title_only:
+    if title_only or not require_title:
         return expression
     every = list(dict.fromkeys(concept(c, TITLE_WEIGHTS) for clause in concepts_clauses for c in clause))
     return f"({expression}) & ({' | '.join(every)})"

@@ -38,7 +38,8 @@ class SqliteBackend(Backend):
     def expression(self, clauses, title_only: bool = False) -> str | None:
         return query.fts5_expression(clauses, title_only)
 
-    def matched(self, expression: str, language: str) -> tuple[str, dict]:
+    def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
+        # bm25 weighs rare words up by itself: the concepts are not needed.
         return (
             f"SELECT d.service_id AS service_id, -bm25(search_fts, {WEIGHTS}) AS score "
             "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "

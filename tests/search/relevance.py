@@ -49,7 +49,7 @@ def run(session) -> list[Outcome]:
         results = search.search(session, search.SearchRequest(text=item["query"], language=language, per_page=10))
         outcomes.append(
             Outcome(
-                language, item["kind"], item["query"], item["expect"], [s.slug for s in results.services], results.total
+                language, item["kind"], item["query"], item["expect"], [h.slug for h in results.hits], results.total
             )
         )
     return outcomes

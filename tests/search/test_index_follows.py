@@ -46,7 +46,7 @@ def _load(db, tmp_path, document=CATALOGUE):
 
 def _slugs(db, query, language="en"):
     with db.sessions() as session:
-        return [s.slug for s in search.search(session, SearchRequest(text=query, language=language)).services]
+        return [h.slug for h in search.search(session, SearchRequest(text=query, language=language)).hits]
 
 
 def test_imported_services_are_found_at_once(db, tmp_path):

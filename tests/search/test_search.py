@@ -13,7 +13,7 @@ from finder.search import SearchRequest
 def _search(app, text, language="en", **filters):
     with app.extensions["finder.db"].sessions() as session:
         results = search.search(session, SearchRequest(text=text, language=language, **filters))
-        return results, [s.slug for s in results.services]
+        return results, [h.slug for h in results.hits]
 
 
 def test_official_name_comes_first(demo_app):
@@ -65,7 +65,7 @@ def test_a_language_without_its_own_text_searches_the_fallback(demo_app):
 
 def test_nonsense_finds_nothing(demo_app):
     results, _ = _search(demo_app, "qwzx plorb")
-    assert results.total == 0 and results.services == []
+    assert results.total == 0 and results.hits == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,328 @@
+"""Search speed on synthetic catalogues, on SQLite and PostgreSQL, each figure beside its floor.
+
+    .venv/bin/python benchmarks/search.py [--sizes 1000,10000,25000,100000] [--backends sqlite,postgresql]
+
+For each backend and catalogue size it builds a catalogue of N services (realistic text lengths, a Zipf-like
+vocabulary, English and French text), indexes it, then prints:
+- index build time and database size;
+- the search call (finder.search.search): p50/p95/p99 latency and queries per second, and its floor: the same
+  query terms as a bare FTS5 MATCH ranked by bm25 / a bare tsquery ranked by ts_rank, LIMIT 10;
+- the HTTP endpoint (GET /api/v1/services?search=...) through gunicorn, and its floor: a bare Flask endpoint
+  returning a constant, on the same server settings.
+Figures are medians of what this machine does while other work shares it: read them as ratios to the floors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from finder import create_app, migrations, search  # noqa: E402
+from finder.catalogue.models import Agency, Service, ServiceStatus, derived_id  # noqa: E402
+from finder.search import query as search_query  # noqa: E402
+from finder.search.sqlite import WEIGHTS, language_token  # noqa: E402
+from finder.search.text import terms  # noqa: E402
+
+LANGUAGES = ("en", "fr")
+QUERIES = 300
+POSTGRES_ADMIN = os.environ.get("FINDER_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+EN_WORDS = (
+    "apply renew register passport licence driving certificate birth death marriage benefit pension tax "
+    "permit business company vehicle school student housing rent grant allowance card identity vote court "
+    "police report lost stolen child family health doctor hospital disability carer job training employer "
+    "income return refund payment fine parking waste recycling water land property building planning "
+    "travel visa residence citizen abroad emergency insurance social security records copy change address"
+).split()
+FR_WORDS = (
+    "demander renouveler inscrire passeport permis conduire certificat naissance deces mariage prestation "
+    "retraite impot autorisation entreprise societe vehicule ecole etudiant logement loyer aide allocation "
+    "carte identite vote tribunal police declaration perdu vole enfant famille sante medecin hopital handicap"
+).split()
+
+
+def zipf_vocabulary(seed_words: list[str], size: int, rng: random.Random) -> tuple[list[str], list[float]]:
+    """Seed words first (most frequent), then made-up words, with Zipf weights 1/rank."""
+    words = list(seed_words)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    while len(words) < size:
+        words.append("".join(rng.choice(letters) for _ in range(rng.randint(4, 11))))
+    return words, [1.0 / (rank + 1) for rank in range(size)]
+
+
+def sentence(vocabulary, rng: random.Random, low: int, high: int) -> str:
+    words, weights = vocabulary
+    return " ".join(rng.choices(words, weights, k=rng.randint(low, high))).capitalize() + "."
+
+
+def build_catalogue(app, size: int, rng: random.Random) -> None:
+    vocabularies = {"en": zipf_vocabulary(EN_WORDS, 30_000, rng), "fr": zipf_vocabulary(FR_WORDS, 20_000, rng)}
+    database = app.extensions["finder.db"]
+    agencies = [
+        {
+            "id": derived_id("agency", str(i)),
+            "slug": f"agency-{i}",
+            "name": f"Agency {i}",
+            "extra": {},
+            "translations": {},
+        }
+        for i in range(50)
+    ]
+    with database.engine.begin() as connection:
+        connection.execute(insert(Agency), agencies)
+        for start in range(0, size, 2000):
+            rows = []
+            for i in range(start, min(size, start + 2000)):
+                en, fr = vocabularies["en"], vocabularies["fr"]
+                rows.append(
+                    {
+                        "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                        "slug": f"service-{i}",
+                        "agency_id": agencies[i % 50]["id"],
+                        "status": ServiceStatus.PUBLISHED,
+                        "name": sentence(en, rng, 3, 6)[:-1],
+                        "summary": sentence(en, rng, 10, 20),
+                        "description": " ".join(sentence(en, rng, 8, 20) for _ in range(rng.randint(4, 8))),
+                        "how_to_apply": " ".join(sentence(en, rng, 6, 12) for _ in range(3)),
+                        "keywords": [rng.choice(en[0]) for _ in range(4)],
+                        "alternate_names": [],
+                        "extra": {},
+                        "translations": {}
+                        if rng.random() < 0.3
+                        else {
+                            "fr": {
+                                "name": sentence(fr, rng, 3, 6)[:-1],
+                                "summary": sentence(fr, rng, 10, 20),
+                                "description": " ".join(sentence(fr, rng, 8, 20) for _ in range(rng.randint(4, 8))),
+                            }
+                        },
+                    }
+                )
+            connection.execute(insert(Service), rows)
+
+
+def make_queries(rng: random.Random) -> list[str]:
+    vocabulary = zipf_vocabulary(EN_WORDS, 30_000, random.Random(1))
+    result = []
+    for _ in range(QUERIES):
+        words = rng.choices(vocabulary[0][:3000], vocabulary[1][:3000], k=rng.choice([1, 2, 2, 3]))
+        if rng.random() < 0.15:  # a typo in one word
+            w = words[0]
+            if len(w) > 4:
+                i = rng.randrange(1, len(w) - 1)
+                words[0] = w[:i] + w[i + 1 :]
+        result.append(" ".join(words))
+    return result
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    q = statistics.quantiles(ordered, n=100)
+    return {"p50": statistics.median(ordered), "p95": q[94], "p99": q[98], "qps": len(ordered) / sum(ordered)}
+
+
+def time_calls(calls) -> dict[str, float]:
+    samples = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return percentiles(samples)
+
+
+def floor_statement(backend: str, query: str) -> tuple[str, dict]:
+    stems = terms(query, "en")
+    if backend == "sqlite":
+        match = " AND ".join(f'"{s}"' for s in stems) or '""'
+        return (
+            f"SELECT rowid, bm25(search_fts, {WEIGHTS}) AS r FROM search_fts WHERE search_fts MATCH :q "
+            "ORDER BY r LIMIT 10",
+            {"q": f'language : "{language_token("en")}" AND ({match})'},
+        )
+    tsquery = " & ".join("'" + s.replace("'", "''") + "'" for s in stems) or "''"
+    return (
+        "SELECT id, ts_rank(document, q) AS r FROM search_documents, CAST(:q AS tsquery) q "
+        "WHERE language = 'en' AND document @@ q ORDER BY r DESC LIMIT 10",
+        {"q": tsquery},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str]):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "1",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def time_http(port: int, paths: list[str]) -> dict[str, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def get(path: str):
+        def call():
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 500:
+                raise RuntimeError(f"{path}: {response.status}")
+
+        return call
+
+    for path in paths[:20]:
+        get(path)()  # warm up both workers' caches
+    result = time_calls(get(p) for p in paths)
+    connection.close()
+    return result
+
+
+def database_url(backend: str, folder: Path, size: int) -> tuple[str, callable]:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'bench-{size}.db'}", lambda: None
+    name = f"finder_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_url(POSTGRES_ADMIN).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return make_url(POSTGRES_ADMIN).set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False
+    ), drop
+
+
+def database_size(app, backend: str, url: str) -> int:
+    if backend == "sqlite":
+        path = Path(make_url(url).database)
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    with app.extensions["finder.db"].engine.connect() as c:
+        return c.execute(text("SELECT pg_database_size(current_database())")).scalar()
+
+
+def run(backend: str, size: int, folder: Path) -> dict:
+    rng = random.Random(size)
+    url, drop = database_url(backend, folder, size)
+    try:
+        app = create_app({"database_url": url, "languages": LANGUAGES, "env": "test", "secret_key": "bench"})
+        database = app.extensions["finder.db"]
+        migrations.upgrade(database.engine)
+        build_catalogue(app, size, rng)
+        start = time.perf_counter()
+        with database.transaction() as session:
+            search.rebuild(session)
+        build_seconds = time.perf_counter() - start
+        if backend == "postgresql":
+            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE"))
+        queries = make_queries(rng)
+        with database.sessions() as session:
+            for q in queries[:20]:
+                search.search(session, search.SearchRequest(text=q, language="en"))  # warm caches
+            call = time_calls(
+                (lambda q=q: search.search(session, search.SearchRequest(text=q, language="en"))) for q in queries
+            )
+            floors = [floor_statement(backend, q) for q in queries]
+            floor = time_calls((lambda s=s, p=p: session.execute(text(s), p).all()) for s, p in floors)
+        env = {"FINDER_DATABASE_URL": url, "FINDER_SECRET_KEY": "bench", "FINDER_LANGUAGES": ",".join(LANGUAGES)}
+        paths = [f"/api/v1/services?search={search_query.name_key(q).replace(' ', '+')}&per_page=10" for q in queries]
+        with gunicorn("wsgi:app", env) as port:
+            endpoint = time_http(port, paths)
+        with gunicorn("benchmarks.bare_flask:app", env) as port:
+            bare = time_http(port, ["/constant"] * len(paths))
+        result = {
+            "backend": backend,
+            "services": size,
+            "index_build_s": round(build_seconds, 2),
+            "database_mb": round(database_size(app, backend, url) / 1e6, 1),
+            "search_call_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in call.items()},
+            "floor_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in floor.items()},
+            "http_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in endpoint.items()},
+            "bare_flask_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in bare.items()},
+        }
+        database.dispose()
+        return result
+    finally:
+        drop()
+
+
+def report(r: dict) -> str:
+    call, floor, http_, bare = r["search_call_ms"], r["floor_ms"], r["http_ms"], r["bare_flask_ms"]
+    return (
+        f"{r['backend']:10} {r['services']:>7}  build {r['index_build_s']:7.1f} s  db {r['database_mb']:7.1f} MB\n"
+        f"  search call  p50 {call['p50']:6.2f}  p95 {call['p95']:6.2f}  p99 {call['p99']:6.2f} ms  {call['qps']:5d}/s"
+        f"   floor p50 {floor['p50']:6.2f}  p95 {floor['p95']:6.2f} ms   p95 ratio {call['p95'] / max(floor['p95'], 1e-6):5.1f}x\n"
+        f"  HTTP         p50 {http_['p50']:6.2f}  p95 {http_['p95']:6.2f}  p99 {http_['p99']:6.2f} ms  {http_['qps']:5d}/s"
+        f"   bare Flask p95 {bare['p95']:5.2f} ms   p95 / (call + bare) {http_['p95'] / (call['p95'] + bare['p95']):4.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,25000,100000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for backend in args.backends.split(","):
+            for size in (int(s) for s in args.sizes.split(",")):
+                result = run(backend, size, Path(folder))
+                print(report(result), flush=True)
+                results.append(result)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
