@@ -29,6 +29,7 @@ CHANNELS = ("online", "phone", "sms", "email", "in_person")
 LIFE_EVENT_BOOST = 0.6
 LIFE_EVENT_TEXT_WEIGHT = 0.6
 EXACT_NAME_BOOST = 2.0
+NAME_WEIGHT = 0.5
 POPULARITY_WEIGHT = 0.1
 # Enough candidates to re-rank that boosts can lift a service from well below the first page.
 CANDIDATES = 100
@@ -134,7 +135,7 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
 
     candidates = set(text_scores) | event_services
     details = _details(session, candidates, language)
-    key = f"|{query.name_key(request.text)}|"
+    key = f"|{' '.join(plan.words)}|"
     top_text = max(text_scores.values(), default=0.0) or 1.0
     event_scores = _event_scores(session, plan, vocab, event_services) if event_services else {}
     top_event = max(event_scores.values(), default=0) or 1
@@ -146,6 +147,7 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
             score += LIFE_EVENT_BOOST + LIFE_EVENT_TEXT_WEIGHT * event_scores.get(sid, 0) / top_event
         if key != "||" and key in name_keys:
             score += EXACT_NAME_BOOST
+        score += NAME_WEIGHT * _name_coverage(plan, name_keys)
         score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
         scores[sid] = round(score, 9)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
@@ -207,6 +209,15 @@ def _hits(
     return [found[sid] for sid in service_ids if sid in found]
 
 
+def _name_coverage(plan: query.QueryPlan, name_keys: str) -> float:
+    """The share of the query's concepts said in the service's names: the name is the strongest evidence."""
+    if not plan.concepts or not name_keys:
+        return 0.0
+    names = set(terms_of(name_keys.replace("|", " ").split(), plan.language))
+    said = sum(any(set(a.stems) <= names for a in c.alternatives) for c in plan.concepts)
+    return said / len(plan.concepts)
+
+
 def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[query.Concept, float]]:
     """Each concept with its inverse document frequency: how much finding it says about a service."""
     documents = max(vocab.known.values(), default=1)
@@ -219,13 +230,14 @@ def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[
 def _event_scores(
     session: Session, plan: query.QueryPlan, vocab: vocabulary.Vocabulary, service_ids: set[str]
 ) -> dict[str, float]:
-    """For each service of the life events the query is about: how many of the events' words it has, those in
-    its names counting thrice ("Register a death" for "my mum passed away"); the services at the heart of the
-    event come first. Counted here, not by an engine, so both backends order them the same."""
-    event_stems: set[str] = set()
+    """For each service of the life events the query is about, how central it is to them: its name holding the
+    key steps of the event's description ("Register the death, arrange the funeral...") counts most, then its
+    name holding the event's phrasing, then its text. Counted here, not by an engine, so both backends agree."""
+    phrasing: set[str] = set()
     for stems, event_id in vocab.phrases:
         if event_id in plan.life_events:
-            event_stems |= stems
+            phrasing |= stems
+    steps: set[str] = set().union(*(vocab.event_steps.get(e, frozenset()) for e in plan.life_events))
     scores: dict[str, float] = {}
     rows = session.execute(
         select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words).where(
@@ -233,9 +245,9 @@ def _event_scores(
         )
     )
     for sid, name_keys, document_words in rows:
-        in_name = event_stems & set(terms_of(name_keys.replace("|", " ").split(), plan.language))
-        anywhere = event_stems & set(terms_of(document_words, plan.language))
-        scores[sid] = 3 * len(in_name) + len(anywhere)
+        name = set(terms_of(name_keys.replace("|", " ").split(), plan.language))
+        text = set(terms_of(document_words, plan.language))
+        scores[sid] = 3 * len(name & steps) + 2 * len(name & phrasing) + len(text & phrasing)
     return scores
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from rapidfuzz import process
@@ -19,6 +19,8 @@ from finder.search.text import MAX_QUERY_WORDS, fold, is_stop_word, language_of,
 from finder.search.vocabulary import Stems, Vocabulary
 
 TITLE_WEIGHTS = "ABC"
+# How much a word's commonness counts against one edit when choosing a correction (per factor of ten).
+FREQUENCY_WEIGHT = 0.75
 QUOTE = re.compile(r'"')
 QUOTED = re.compile(r'"([^"]+)"')
 # More concepts than this and the "enough of them" combinations grow too fast; the rest are dropped.
@@ -54,6 +56,8 @@ class QueryPlan:
     key: str = ""
     # A looser plan's own count of concepts required (see relaxations()).
     at_least: int | None = None
+    # The words typed, folded, with corrections applied.
+    words: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -76,20 +80,16 @@ class QueryPlan:
         """Looser plans to try, in order, when this one finds nothing: first without the words nothing knows,
         then with one concept fewer required. Each must be matched in names, keywords and summaries (the caller
         asks for that), and each still needs two concepts, so that one common word left over ("delivery" of
-        "pizza delivery") does not match everything."""
+        "pizza delivery") does not match everything. Corrected words are guesses and are not relied on."""
+        certain = [c for c in self.concepts if c.known]
+        if len(certain) < 2:
+            return []
         looser = []
-        # A word that had to be corrected is a guess, and one no index, synonym or correction knows matches nothing.
-        known = [c for c in self.concepts if c.known]
-        if 2 <= len(known) < len(self.concepts):
-            looser.append(QueryPlan(self.text, self.language, concepts=known, key=self.key))
-        for plan in [*looser, self]:
-            if len(plan.concepts) >= 3 and plan.required() > 2:
-                looser.append(
-                    QueryPlan(
-                        self.text, self.language, concepts=plan.concepts, key=self.key, at_least=plan.required() - 1
-                    )
-                )
-                break
+        if len(certain) < len(self.concepts):
+            looser.append(QueryPlan(self.text, self.language, concepts=certain, key=self.key))
+        if len(certain) >= 3:
+            base = QueryPlan(self.text, self.language, concepts=certain, key=self.key)
+            looser.append(replace(base, at_least=base.required() - 1))
         return looser
 
 
@@ -98,14 +98,20 @@ def max_edits(word: str) -> int:
 
 
 def correct(word: str, vocabulary: Vocabulary) -> str | None:
-    """The nearest known word within the edit budget (most frequent on a tie), or None.
+    """The likeliest known word within the edit budget, or None.
 
     The budget follows the longer of the two words: "pasport" (7) may become "passeport" (9) with two edits.
+    Likeliest as in a noisy-channel speller: fewer edits, but a much more common word may win over a rare one an
+    edit closer (a French "pasport" is the common "passeport", not an English "passport" quoted once).
     """
     if len(word) < 4 or not vocabulary.by_frequency:
         return None
-    found = process.extract(word, vocabulary.by_frequency, scorer=OSA.distance, score_cutoff=2, limit=20)
-    allowed = [(distance, index, w) for w, distance, index in found if distance <= max_edits(max(word, w, key=len))]
+    found = process.extract(word, vocabulary.by_frequency, scorer=OSA.distance, score_cutoff=2, limit=50)
+    allowed = [
+        (distance - FREQUENCY_WEIGHT * math.log10(1 + vocabulary.known.get(w, 0)), index, w)
+        for w, distance, index in found
+        if distance <= max_edits(max(word, w, key=len))
+    ]
     return min(allowed)[2] if allowed else None
 
 
@@ -182,7 +188,14 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
         *result.concepts,
     ][:MAX_CONCEPTS]
     stem_set = set(stems)
-    result.life_events = sorted({event for phrase, event in vocabulary.phrases if phrase <= stem_set})
+    matched = [(phrase, event) for phrase, event in vocabulary.phrases if phrase <= stem_set]
+    # A life event is only what the query is about when it explains every word nothing else knows:
+    # "flights" in "cheap flights" alone does not make "cheap" a trip abroad.
+    explained = set().union(*(phrase for phrase, _ in matched)) if matched else set()
+    unexplained = [c for c in result.concepts if not c.known and not set(c.alternatives[0].stems) <= explained]
+    if len(unexplained) <= len(result.concepts) // 2:
+        result.life_events = sorted({event for _, event in matched})
+    result.words = [result.corrections.get(w, w) for w in typed]
     return result
 
 

@@ -59,6 +59,8 @@ class Vocabulary:
     synonyms: dict[Stems, list[Stems]] = field(default_factory=dict)
     phrases: list[tuple[frozenset[str], str]] = field(default_factory=list)
     best_bets: dict[str, list[str]] = field(default_factory=dict)
+    # Each life event's description ("Register the death, arrange the funeral..."): its key steps.
+    event_steps: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def add_known(self, text: str) -> None:
         for word in words(text):
@@ -93,6 +95,10 @@ def _load(session: Session, language: str, default_language: str) -> Vocabulary:
             stems = frozenset(terms(name, language))
             if stems:
                 vocabulary.phrases.append((stems, event.id))
+        steps = event.translated("description", language) or event.description
+        if steps:
+            text_language = language if event.translated("description", language) else default_language
+            vocabulary.event_steps[event.id] = frozenset(terms(steps, text_language))
     for query, service_id in session.execute(
         select(BestBet.query, BestBet.service_id)
         .where(BestBet.language == language)
