@@ -20,6 +20,24 @@ def _page_of(item_ref: str) -> dict[str, Any]:
             "last_page": {"type": "boolean"},
             "empty": {"type": "boolean"},
             "contents": {"type": "array", "items": {"$ref": item_ref}},
+            "suggestion": {"type": ["string", "null"], "description": "With search: 'Did you mean ...?'"},
+            "facets": {
+                "type": "object",
+                "description": "With search: counts per agency, category, life_event, channel and language.",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "count"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "slug": {"type": "string"},
+                            "name": {"type": "string"},
+                            "count": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
+            },
         },
     }
 
@@ -90,6 +108,17 @@ def document(server_url: str) -> dict[str, Any]:
                             "modified_after",
                             "Only services changed after this time (ISO 8601).",
                             {"type": "string", "format": "date-time"},
+                        ),
+                        _parameter(
+                            "search",
+                            "Words to search for; results come ranked, with facets and a suggestion.",
+                            {"type": "string", "maxLength": 10000},
+                        ),
+                        _parameter("life_event", "Only services of this life event (slug or id).", {"type": "string"}),
+                        _parameter(
+                            "channel",
+                            "Only services delivered this way.",
+                            {"enum": ["online", "phone", "sms", "email", "in_person"]},
                         ),
                     ],
                     "responses": {

@@ -344,6 +344,8 @@ class ServiceLifeEvent(Base):
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
     life_event_id: Mapped[str] = mapped_column(ForeignKey("life_events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the service comes in the event's journey (1 = first thing to do); None: not placed in it.
+    step: Mapped[int | None] = mapped_column(Integer)
 
     service: Mapped[Service] = relationship(back_populates="life_events")
     life_event: Mapped[LifeEvent] = relationship()

@@ -9,6 +9,7 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
 from finder.catalogue.translation import candidates
 from finder.search import backends, indexing, query, vocabulary
+from finder.search import facets as search_facets
 from finder.search.backends import Filters
 from finder.search.indexing import SearchSettings
 from finder.search.models import SearchDocument
@@ -27,7 +29,7 @@ CHANNELS = ("online", "phone", "sms", "email", "in_person")
 
 # How a service's final score is made up (text relevance is normalised to 0..1 within the results).
 LIFE_EVENT_BOOST = 0.6
-LIFE_EVENT_TEXT_WEIGHT = 0.6
+LIFE_EVENT_CENTRALITY = 0.6
 EXACT_NAME_BOOST = 2.0
 NAME_WEIGHT = 0.5
 POPULARITY_WEIGHT = 0.1
@@ -35,6 +37,7 @@ POPULARITY_WEIGHT = 0.1
 CANDIDATES = 100
 
 _cache = vocabulary.VocabularyCache()
+_facet_cache = search_facets.FacetCache()
 
 
 class UnknownFilter(ValueError):
@@ -105,14 +108,13 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
     expression = backend.expression(plan.clauses()) if plan.concepts else None
     # No words to match, only filters: browse everything they allow.
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
-    limit = max(CANDIDATES, request.page * request.per_page)
-    text_scores: dict[str, float] = {}
+    matched: dict[str, float] = {}
     if expression or browse:
-        text_scores = dict(backend.ranked(session, expression, language, filters, limit, _weights(plan, vocab)))
-    for looser in plan.relaxations() if expression and not text_scores else []:
+        matched = backend.matches(session, expression, language, filters, _weights(plan, vocab))
+    for looser in plan.relaxations() if expression and not matched else []:
         expression = backend.expression(looser.clauses(), title_only=True)
-        text_scores = dict(backend.ranked(session, expression, language, filters, limit, _weights(looser, vocab)))
-        if text_scores:
+        matched = backend.matches(session, expression, language, filters, _weights(looser, vocab))
+        if matched:
             break
 
     event_services: set[str] = set()
@@ -124,42 +126,40 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
                 )
             )
         )
-        allowed = backend.ranked(session, None, language, filters.restricted_to(linked), len(linked))
-        event_services = {sid for sid, _ in allowed}
+        event_services = set(backend.matches(session, None, language, filters.restricted_to(linked)))
 
     bets: list[str] = []
     if plan.best_bets:
-        allowed = backend.ranked(session, None, language, filters.restricted_to(plan.best_bets), len(plan.best_bets))
-        allowed_ids = {sid for sid, _ in allowed}
-        bets = [sid for sid in plan.best_bets if sid in allowed_ids]
+        allowed = backend.matches(session, None, language, filters.restricted_to(plan.best_bets))
+        bets = [sid for sid in plan.best_bets if sid in allowed]
 
-    candidates = set(text_scores) | event_services
+    # Re-rank the best by text, with every life-event service; the rest follow in text order.
+    limit = max(CANDIDATES, request.page * request.per_page)
+    best = heapq.nsmallest(limit, matched, key=lambda sid: (-matched[sid], sid))
+    candidates = set(best) | event_services
     details = _details(session, candidates, language)
     key = f"|{' '.join(plan.words)}|"
-    top_text = max(text_scores.values(), default=0.0) or 1.0
+    top_text = max(matched.values(), default=0.0) or 1.0
     event_scores = _event_scores(session, plan, vocab, event_services) if event_services else {}
-    top_event = max(event_scores.values(), default=0) or 1
     scores: dict[str, float] = {}
     for sid in candidates:
         name_keys, popularity = details.get(sid, ("", 0.0))
-        score = text_scores.get(sid, 0.0) / top_text
+        score = matched.get(sid, 0.0) / top_text
         if sid in event_services:
-            score += LIFE_EVENT_BOOST + LIFE_EVENT_TEXT_WEIGHT * event_scores.get(sid, 0) / top_event
+            score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores.get(sid, 0.0)
         if key != "||" and key in name_keys:
             score += EXACT_NAME_BOOST
         score += NAME_WEIGHT * _name_coverage(plan, name_keys)
         score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
         scores[sid] = round(score, 9)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
+    if request.page * request.per_page > len(ordered):
+        placed = set(ordered)
+        ordered += sorted((sid for sid in matched if sid not in placed), key=lambda sid: (-matched[sid], sid))
 
-    facets: dict[str, dict[str, int]] = {}
-    total = 0
-    extra_ids = sorted(event_services | set(bets))
-    for facet, value, count in backend.facets(session, expression, language, filters, extra_ids, everything=browse):
-        if facet == "total":
-            total = count
-        elif value is not None and count:
-            facets.setdefault(facet, {})[value] = count
+    results = set(matched) | event_services | set(bets)
+    facets = search_facets.count(_facet_cache.get(session, vocabulary.current_versions(session)[0]), results)
+    total = len(results)
 
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
@@ -230,15 +230,19 @@ def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[
 def _event_scores(
     session: Session, plan: query.QueryPlan, vocab: vocabulary.Vocabulary, service_ids: set[str]
 ) -> dict[str, float]:
-    """For each service of the life events the query is about, how central it is to them: its name holding the
-    key steps of the event's description ("Register the death, arrange the funeral...") counts most, then its
-    name holding the event's phrasing, then its text. Counted here, not by an engine, so both backends agree."""
+    """For each service of the life events the query is about, how central it is to them, from 0 to 1.
+
+    Where the event has a journey (its services in the order a citizen needs them), the place in it decides:
+    the first step scores 1, the last 1/n. Otherwise, and to order what the journey leaves out, its words do: its
+    name holding the key steps of the event's description ("Register the death, arrange the funeral...") counts
+    most, then its name holding the event's phrasing, then its text. Counted here, not by an engine, so that both
+    backends agree."""
     phrasing: set[str] = set()
     for stems, event_id in vocab.phrases:
         if event_id in plan.life_events:
             phrasing |= stems
     steps: set[str] = set().union(*(vocab.event_steps.get(e, frozenset()) for e in plan.life_events))
-    scores: dict[str, float] = {}
+    wording: dict[str, float] = {}
     rows = session.execute(
         select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words).where(
             SearchDocument.language == plan.language, SearchDocument.service_id.in_(service_ids)
@@ -247,8 +251,23 @@ def _event_scores(
     for sid, name_keys, document_words in rows:
         name = set(terms_of(name_keys.replace("|", " ").split(), plan.language))
         text = set(terms_of(document_words, plan.language))
-        scores[sid] = 3 * len(name & steps) + 2 * len(name & phrasing) + len(text & phrasing)
-    return scores
+        wording[sid] = 3 * len(name & steps) + 2 * len(name & phrasing) + len(text & phrasing)
+    top_wording = max(wording.values(), default=0) or 1
+
+    journeys = session.execute(
+        select(ServiceLifeEvent.life_event_id, ServiceLifeEvent.service_id, ServiceLifeEvent.step).where(
+            ServiceLifeEvent.life_event_id.in_(plan.life_events), ServiceLifeEvent.step.is_not(None)
+        )
+    ).all()
+    lengths: dict[str, int] = {}
+    for event_id, _, step in journeys:
+        lengths[event_id] = max(lengths.get(event_id, 0), step)
+    place: dict[str, float] = {}
+    for event_id, sid, step in journeys:
+        place[sid] = max(place.get(sid, 0.0), (lengths[event_id] - step + 1) / lengths[event_id])
+    if not place:
+        return {sid: w / top_wording for sid, w in wording.items()}
+    return {sid: place.get(sid, 0.0) * 0.9 + 0.1 * wording.get(sid, 0) / top_wording for sid in service_ids}
 
 
 def _details(session: Session, service_ids: set[str], language: str) -> dict[str, tuple[str, float]]:

@@ -96,71 +96,28 @@ class Backend:
     def all_documents(self, language: str) -> tuple[str, dict]:
         """SQL selecting (service_id, score) of every document in a language, when there is no text to match."""
         return (
-            "SELECT d.service_id AS service_id, 0.0 AS score FROM search_documents d WHERE d.language = :language",
+            "SELECT d.service_id AS service_id, CAST(0 AS FLOAT) AS score FROM search_documents d "
+            "WHERE d.language = :language",
             {"language": language},
         )
 
-    def ranked(
+    def matches(
         self,
         session: Session,
         expression: str | None,
         language: str,
         filters: Filters,
-        limit: int,
         concepts: list | None = None,
-    ) -> list[tuple[str, float]]:
-        """The best `limit` services with their text scores, best first."""
+    ) -> dict[str, float]:
+        """Every service matching (every one the filters allow, without an expression), with its text score.
+        All of them, in one pass of the engine: the caller ranks the best and counts facets over the rest."""
         if expression:
             source, params = self.matched(expression, language, concepts)
         else:
             source, params = self.all_documents(language)
         where, extra = filters.sql()
-        statement = prepare(f"{source}{where} ORDER BY score DESC, d.service_id LIMIT :limit", {**params, **extra})
-        return [(row[0], float(row[1])) for row in session.execute(statement, {**params, **extra, "limit": limit})]
-
-    def facets(
-        self,
-        session: Session,
-        expression: str | None,
-        language: str,
-        filters: Filters,
-        extra_ids: list[str],
-        *,
-        everything: bool,
-    ) -> list[tuple[str, str | None, int]]:
-        """(facet, value, count) over the services matching (all of them when `everything`), plus `extra_ids`
-        (life-event and best-bet services); the 'total' row counts them."""
-        if expression:
-            source, params = self.matched(expression, language)
-        else:
-            source, params = self.all_documents(language)
-            if not everything:
-                source += " AND 1 = 0"
-        where, extra = filters.sql()
-        union = ""
-        if extra_ids:
-            extra_where, extra_params = filters.restricted_to(extra_ids).sql()
-            union = f" UNION SELECT d.service_id FROM search_documents d WHERE d.language = :language{extra_where}"
-            extra = {**extra, **extra_params}
-        sql = (
-            f"WITH m AS (SELECT service_id FROM ({source}{where}) x{union}) "
-            "SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM m "
-            "UNION ALL SELECT 'agency', s.agency_id, count(*) FROM m JOIN services s ON s.id = m.service_id "
-            "GROUP BY s.agency_id "
-            "UNION ALL SELECT 'category', c.category_id, count(*) FROM m "
-            "JOIN service_categories c ON c.service_id = m.service_id GROUP BY c.category_id "
-            "UNION ALL SELECT 'life_event', e.life_event_id, count(*) FROM m "
-            "JOIN service_life_events e ON e.service_id = m.service_id GROUP BY e.life_event_id "
-            "UNION ALL SELECT 'channel', CAST(k.kind AS VARCHAR), count(DISTINCT k.service_id) FROM m "
-            "JOIN delivery_channels k ON k.service_id = m.service_id GROUP BY CAST(k.kind AS VARCHAR) "
-            "UNION ALL SELECT 'channel', 'in_person', count(DISTINCT o.service_id) FROM m "
-            "JOIN service_offices o ON o.service_id = m.service_id "
-            "UNION ALL SELECT 'language', t.language, count(*) FROM m "
-            "JOIN search_documents t ON t.service_id = m.service_id AND t.translated GROUP BY t.language"
-        )
-        params = {**params, **extra, "language": language}
-        rows = session.execute(prepare(sql, params), params).all()
-        return [(facet, value, int(n)) for facet, value, n in rows]
+        params = {**params, **extra}
+        return dict(session.execute(prepare(f"{source}{where}", params), params).tuples().all())
 
 
 def for_session(session: Session) -> Backend:

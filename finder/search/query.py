@@ -141,9 +141,11 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
         text = QUOTED.sub(" ", text)
     typed = words(text)[: MAX_QUERY_WORDS * 2]
     kept = [w for w in typed if not is_stop_word(w, language)][:MAX_QUERY_WORDS]
-    if any(not w.isdigit() for w in kept):
-        # Numbers beside words are details ("iphone 15", "form 2"), rarely what identifies a service.
-        kept = [w for w in kept if not w.isdigit()]
+    # Numbers beside words are details ("iphone 15", "form 2"), rarely what identifies a service; they still
+    # count for recognising a life event ("turning 65").
+    numbers = {w for w in kept if w.isdigit()}
+    if len(numbers) < len(kept):
+        kept = [w for w in kept if w not in numbers]
     result = QueryPlan(text=text, language=language)
     result.key = " ".join(kept)
 
@@ -187,7 +189,7 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
         *(Concept(list(p), [Alternative(tuple(p), phrase=True)]) for p in phrases if p),
         *result.concepts,
     ][:MAX_CONCEPTS]
-    stem_set = set(stems)
+    stem_set = set(stems) | numbers
     matched = [(phrase, event) for phrase, event in vocabulary.phrases if phrase <= stem_set]
     # A life event is only what the query is about when it explains every word nothing else knows:
     # "flights" in "cheap flights" alone does not make "cheap" a trip abroad.

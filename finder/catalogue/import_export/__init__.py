@@ -44,13 +44,20 @@ def import_path(session: Session, path: Path, *, max_bytes: int, default_languag
     if not files:
         raise ImportFailed([Problem(str(path), None, None, "the folder holds no .json files")])
     found: list[Problem] = []
+    steps: list[tuple[Path, dict]] = []
     for file in files:
         problems = Problems(str(file))
         try:
-            report.services += _import_file(session, file, problems, max_bytes, default_language)
+            report.services += _import_file(session, file, problems, max_bytes, default_language, steps)
         except ImportFailed as failed:
             found.extend(failed.problems)
         report.files.append(str(file))
+    for file, journeys in steps if not found else []:
+        problems = Problems(str(file))
+        try:
+            native.import_life_event_steps(session, journeys, problems)
+        except ImportFailed as failed:
+            found.extend(failed.problems)
     if found:
         raise ImportFailed(found)
     return report
@@ -71,7 +78,10 @@ def read_json(file: Path, problems: Problems, max_bytes: int) -> Any:
     return None
 
 
-def _import_file(session: Session, file: Path, problems: Problems, max_bytes: int, default_language: str) -> int:
+def _import_file(
+    session: Session, file: Path, problems: Problems, max_bytes: int, default_language: str, steps: list
+) -> int:
+    """Import one file; life-event journeys are collected in `steps`, to be placed once every file is in."""
     document = read_json(file, problems, max_bytes)
     if native.is_native(document):
         language = document.get("default_language", default_language)
@@ -82,7 +92,10 @@ def _import_file(session: Session, file: Path, problems: Problems, max_bytes: in
                 f"the file's default language is {language!r} but the catalogue's is {default_language!r}",
             )
             problems.raise_if_any()
-        return native.import_document(session, document, problems)["services"]
+        count = native.import_document(session, document, problems)["services"]
+        if document.get("life_event_steps"):
+            steps.append((file, document["life_event_steps"]))
+        return count
     records = hsds.records_of(document)
     if records is None:
         problems.add(

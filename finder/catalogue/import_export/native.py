@@ -264,6 +264,30 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
     return counts
 
 
+def import_life_event_steps(session: Session, steps: dict[str, list[str]], problems: Problems) -> None:
+    """Place services in their life events' journeys. Run after every file's services are in, since a
+    journey names services from any agency's file."""
+    for event_slug, service_slugs in steps.items():
+        where = f"life_event_steps {event_slug!r}"
+        event_id = session.scalar(select(LifeEvent.id).where(LifeEvent.slug == event_slug))
+        if event_id is None:
+            problems.add(where, None, f"refers to life event {event_slug!r}, which does not exist")
+            continue
+        links = {
+            link.service.slug: link
+            for link in session.scalars(select(ServiceLifeEvent).where(ServiceLifeEvent.life_event_id == event_id))
+        }
+        for index, slug in enumerate(service_slugs):
+            link = links.pop(slug, None)
+            if link is None:
+                problems.add(where, f"[{index}]", f"service {slug!r} is not linked to this life event")
+            else:
+                assign(link, step=index + 1)
+        for link in links.values():
+            assign(link, step=None)
+    _flush(session, problems)
+
+
 def _parents_first(records: list[tuple[int, dict[str, Any]]], section: str, problems: Problems):
     """The records ordered so that a parent in the same file is written before its children."""
     by_slug = {r["slug"]: (i, r) for i, r in records}
@@ -467,7 +491,22 @@ def export_document(session: Session, default_language: str) -> dict[str, Any]:
             for e in session.scalars(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.slug))
         ],
         "services": [export_service(s) for s in session.scalars(select(Service).order_by(Service.slug))],
+        "life_event_steps": _export_steps(session),
     }
+
+
+def _export_steps(session: Session) -> dict[str, list[str]]:
+    rows = session.execute(
+        select(LifeEvent.slug, Service.slug)
+        .join(ServiceLifeEvent, ServiceLifeEvent.life_event_id == LifeEvent.id)
+        .join(Service, Service.id == ServiceLifeEvent.service_id)
+        .where(ServiceLifeEvent.step.is_not(None))
+        .order_by(LifeEvent.slug, ServiceLifeEvent.step)
+    )
+    steps: dict[str, list[str]] = {}
+    for event_slug, service_slug in rows:
+        steps.setdefault(event_slug, []).append(service_slug)
+    return steps
 
 
 def _export_office(office: Office, agency_slugs: dict[str, str]) -> dict[str, Any]:
