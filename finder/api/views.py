@@ -95,7 +95,7 @@ def services() -> Response:
             taxonomy_term_id=taxonomy_term_id,
             modified_after=modified_after,
         )
-        return _localised(jsonify(_envelope(result, [exporter.service(s) for s in result.items])), language)
+        return _localised(jsonify(_envelope(result, [exporter.service_listing(s) for s in result.items])), language)
 
     try:
         found = search.search(
@@ -116,7 +116,7 @@ def services() -> Response:
         raise bad_parameters([{"parameter": unknown.name, "detail": f"no such value {unknown.value!r}"}]) from None
     services = catalogue.published_services_by_id(session, found.service_ids)
     page_of = catalogue.Page(services, found.total, page, per_page)
-    body = _envelope(page_of, [exporter.service(s) for s in services])
+    body = _envelope(page_of, [exporter.service_listing(s) for s in services])
     body["suggestion"] = found.suggestion
     body["facets"] = facet_lists(session, found.facets, language, _settings().default_language)
     return _localised(jsonify(body), language)

@@ -13,6 +13,9 @@ from finder.catalogue.models import Agency, Service, ServiceCategory, ServiceOff
 
 T = TypeVar("T")
 
+# What a listing needs (one-to-one fields, the agency, the online and email channels).
+LISTING_LOADING = (selectinload(Service.agency), selectinload(Service.channels))
+# What a full record needs.
 SERVICE_LOADING = (
     selectinload(Service.agency),
     selectinload(Service.channels),
@@ -51,7 +54,7 @@ def published_services(
     taxonomy_term_id: str | None = None,
     modified_after: dt.datetime | None = None,
 ) -> Page[Service]:
-    """Published services, newest-first by name order, filtered as the HSDS API allows."""
+    """Published services in name order, filtered as the HSDS API allows."""
     query = select(Service).where(Service.status == ServiceStatus.PUBLISHED)
     if organization_id:
         query = query.where(Service.agency_id == organization_id)
@@ -61,7 +64,7 @@ def published_services(
         )
     if modified_after:
         query = query.where(Service.updated_at > modified_after)
-    query = query.order_by(Service.name, Service.id).options(*SERVICE_LOADING)
+    query = query.order_by(Service.name, Service.id).options(*LISTING_LOADING)
     return _paginate(session, query, page, per_page)
 
 
@@ -73,13 +76,13 @@ def published_service(session: Session, service_id: str) -> Service | None:
 
 
 def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
-    """Published services with everything they hold, in the order of the ids given."""
+    """Published services, loaded for listing, in the order of the ids given."""
     found = {
         s.id: s
         for s in session.scalars(
             select(Service)
             .where(Service.id.in_(service_ids), Service.status == ServiceStatus.PUBLISHED)
-            .options(*SERVICE_LOADING)
+            .options(*LISTING_LOADING)
         )
     }
     return [found[i] for i in service_ids if i in found]

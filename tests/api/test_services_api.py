@@ -144,3 +144,12 @@ def test_organizations(demo_client):
 
 def test_unknown_api_path_is_a_problem(demo_client):
     assert demo_client.get("/api/v1/nothing-here").mimetype == "application/problem+json"
+
+
+def test_lists_carry_one_to_one_fields_and_the_full_record_everything(demo_client):
+    listed = demo_client.get("/api/v1/services?per_page=100").get_json()["contents"]
+    assert all(not isinstance(v, list) for record in listed for v in record.values())
+    assert all(not isinstance(v, list) for record in listed for v in record["organization"].values())
+    full = demo_client.get(f"/api/v1/services/{listed[0]['id']}").get_json()
+    assert full["name"] == listed[0]["name"]
+    assert any(isinstance(full.get(key), list) for key in ("phones", "required_documents", "cost_options"))

@@ -159,17 +159,21 @@ class HsdsImporter:
                 self.session.flush()
         return len(records)
 
+    def _reference(self, rest: dict[str, Any], key: str, model: type) -> str | None:
+        """The id under `key` when it names a row we have (then mapped, so taken out of the remainder);
+        otherwise None, and the reference stays in the remainder to be given back as it came."""
+        target = rest.get(key)
+        if target and self.session.get(model, target) is not None:
+            return rest.pop(key)
+        return None
+
     # Organizations -> agencies ---------------------------------------------------------------------------------
 
     def agency(self, record: dict[str, Any]) -> Agency:
         rest = dict(record)
         row, _ = get_or_new(self.session, Agency, rest.pop("id"))
         head = _take_head(rest, "phones", {"number": "phone"})
-        parent_id = rest.get("parent_organization_id")
-        if parent_id and self.session.get(Agency, parent_id) is not None:
-            rest.pop("parent_organization_id")
-        else:
-            parent_id = None
+        parent_id = self._reference(rest, "parent_organization_id", Agency)
         name = _pop(rest, "name")
         assign(
             row,
@@ -206,11 +210,7 @@ class HsdsImporter:
             rest["addresses"][0]["country"] = address.pop("country")
         phone = _take_head(rest, "phones", {"number": "phone"})
         access = _take_head(rest, "accessibility", {"description": "accessibility"})
-        agency_id = rest.get("organization_id")
-        if agency_id and self.session.get(Agency, agency_id) is not None:
-            rest.pop("organization_id")
-        else:
-            agency_id = None
+        agency_id = self._reference(rest, "organization_id", Agency)
         hours, other_schedules = [], []
         for schedule in rest.pop("schedules", None) or []:
             mapped = _opening_hours(schedule)
@@ -242,11 +242,7 @@ class HsdsImporter:
     def category(self, record: dict[str, Any]) -> Category:
         rest = dict(record)
         row, _ = get_or_new(self.session, Category, rest.pop("id"))
-        parent_id = rest.get("parent_id")
-        if parent_id and self.session.get(Category, parent_id) is not None:
-            rest.pop("parent_id")
-        else:
-            parent_id = None
+        parent_id = self._reference(rest, "parent_id", Category)
         name = _pop(rest, "name")
         assign(
             row,
@@ -534,7 +530,7 @@ class HsdsExporter:
         )
         return record
 
-    def service(self, service: Service) -> dict[str, Any]:
+    def _one_to_one(self, service: Service) -> dict[str, Any]:
         record = dict(service.extra or {})
         status = STATUS_OUT[service.status]
         if record.get("status") and STATUS_IN.get(record["status"]) is service.status:
@@ -560,6 +556,17 @@ class HsdsExporter:
             record["url"] = online[0].value
         if emails:
             record["email"] = emails[0].value
+        return record
+
+    def service_listing(self, service: Service) -> dict[str, Any]:
+        """A service as HSDS lists them (GET /services): its one-to-one fields, its organization and program."""
+        record = {k: v for k, v in self._one_to_one(service).items() if not isinstance(v, list)}
+        record["organization"] = {k: v for k, v in self.organization(service.agency).items() if not isinstance(v, list)}
+        return record
+
+    def service(self, service: Service) -> dict[str, Any]:
+        """A service fully nested, as HSDS gives one (GET /services/{id})."""
+        record = self._one_to_one(service)
         phones = [
             {
                 **(c.extra or {}),
