@@ -115,6 +115,29 @@ def correct(word: str, vocabulary: Vocabulary) -> str | None:
     return min(allowed)[2] if allowed else None
 
 
+# Arabic letters written joined to the next word: "and", "so", "with", "for", "like", and the colloquial future
+# and present markers ("ه" / "ح" / "ب" + verb).
+ARABIC_PROCLITICS = ("و", "ف", "ب", "ل", "ك", "ه", "ح")
+
+
+# Pronouns written joined to the end of a word: "my", "your", "his", "her", "our", "their".
+ARABIC_ENCLITICS = ("ي", "ك", "ه", "ها", "نا", "هم", "كم")
+
+
+def _without_clitics(word: str, vocabulary: Vocabulary) -> str | None:
+    """An unknown Arabic word that is a known one with letters joined to it: "ومحتاج" -> "محتاج" (and I need),
+    "بنتي" -> "بنت" (my daughter)."""
+    heads = [word[1:]] if len(word) > 3 and word[0] in ARABIC_PROCLITICS else []
+    for stem_candidate in [word, *heads]:
+        if stem_candidate != word and stem_candidate in vocabulary.known:
+            return stem_candidate
+        for ending in ARABIC_ENCLITICS:
+            rest = stem_candidate[: -len(ending)]
+            if stem_candidate.endswith(ending) and len(rest) >= 2 and rest in vocabulary.known:
+                return rest
+    return None
+
+
 def _is_prefix(word: str, sorted_known: list[str]) -> bool:
     index = bisect.bisect_left(sorted_known, word)
     return index < len(sorted_known) and sorted_known[index].startswith(word)
@@ -169,6 +192,11 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
             known.add(word)
             prefix_last = True
             continue
+        fixed = _without_clitics(word, vocabulary) if language == "ar" else None
+        if fixed is not None:
+            final.append(fixed)
+            known.add(fixed)
+            continue
         fixed = correct(word, vocabulary)
         if fixed is not None:
             result.corrections[word] = fixed
@@ -189,7 +217,8 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
         *(Concept(list(p), [Alternative(tuple(p), phrase=True)]) for p in phrases if p),
         *result.concepts,
     ][:MAX_CONCEPTS]
-    stem_set = set(stems) | numbers
+    # Life events are recognised on the words as typed too: a correction may have turned a real word into another.
+    stem_set = set(stems) | numbers | {stem(w, language) for w in kept}
     matched = [(phrase, event) for phrase, event in vocabulary.phrases if phrase <= stem_set]
     # A life event is only what the query is about when it explains every word nothing else knows:
     # "flights" in "cheap flights" alone does not make "cheap" a trip abroad.
