@@ -21,39 +21,35 @@ class Filters:
     modified_after: dt.datetime | None = None
     only_ids: tuple[str, ...] | None = None
 
-    def sql(self) -> tuple[str, dict]:
-        """SQL conditions on `d.service_id` (d: search_documents) and their parameters."""
+    def sql(self, column: str = "d.service_id") -> tuple[str, dict]:
+        """SQL conditions on the service id `column` of the query they join, and their parameters."""
         parts, params = [], {}
         if self.category_ids is not None:
-            parts.append(
-                "d.service_id IN (SELECT service_id FROM service_categories WHERE category_id IN :f_categories)"
-            )
+            parts.append(f"{column} IN (SELECT service_id FROM service_categories WHERE category_id IN :f_categories)")
             params["f_categories"] = list(self.category_ids) or [""]
         if self.life_event_ids is not None:
-            parts.append(
-                "d.service_id IN (SELECT service_id FROM service_life_events WHERE life_event_id IN :f_events)"
-            )
+            parts.append(f"{column} IN (SELECT service_id FROM service_life_events WHERE life_event_id IN :f_events)")
             params["f_events"] = list(self.life_event_ids) or [""]
         if self.agency_ids is not None:
-            parts.append("d.service_id IN (SELECT id FROM services WHERE agency_id IN :f_agencies)")
+            parts.append(f"{column} IN (SELECT id FROM services WHERE agency_id IN :f_agencies)")
             params["f_agencies"] = list(self.agency_ids) or [""]
         if self.channel == "in_person":
-            parts.append("d.service_id IN (SELECT service_id FROM service_offices)")
+            parts.append(f"{column} IN (SELECT service_id FROM service_offices)")
         elif self.channel is not None:
             parts.append(
-                "d.service_id IN (SELECT service_id FROM delivery_channels WHERE CAST(kind AS VARCHAR) = :f_channel)"
+                f"{column} IN (SELECT service_id FROM delivery_channels WHERE CAST(kind AS VARCHAR) = :f_channel)"
             )
             params["f_channel"] = self.channel
         if self.available_language is not None:
             parts.append(
-                "d.service_id IN (SELECT service_id FROM search_documents WHERE language = :f_language AND translated)"
+                f"{column} IN (SELECT service_id FROM search_documents WHERE language = :f_language AND translated)"
             )
             params["f_language"] = self.available_language
         if self.modified_after is not None:
-            parts.append("d.service_id IN (SELECT id FROM services WHERE updated_at > :f_modified)")
+            parts.append(f"{column} IN (SELECT id FROM services WHERE updated_at > :f_modified)")
             params["f_modified"] = self.modified_after
         if self.only_ids is not None:
-            parts.append("d.service_id IN :f_only")
+            parts.append(f"{column} IN :f_only")
             params["f_only"] = list(self.only_ids) or [""]
         return "".join(f" AND {p}" for p in parts), params
 
@@ -88,6 +84,9 @@ class Backend:
     def expression(self, clauses, title_only: bool = False) -> str | None:
         raise NotImplementedError
 
+    # The column of the service id in the SQL that matched() gives, for the filters to apply to.
+    service_column = "d.service_id"
+
     def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
         """SQL selecting (service_id, score) of the documents matching, and its parameters. `concepts`: the
         query's (concept, weight) pairs, for an engine whose ranking needs them spelled out."""
@@ -113,9 +112,10 @@ class Backend:
         All of them, in one pass of the engine: the caller ranks the best and counts facets over the rest."""
         if expression:
             source, params = self.matched(expression, language, concepts)
+            where, extra = filters.sql(self.service_column)
         else:
             source, params = self.all_documents(language)
-        where, extra = filters.sql()
+            where, extra = filters.sql()
         params = {**params, **extra}
         return dict(session.execute(prepare(f"{source}{where}", params), params).tuples().all())
 

@@ -137,7 +137,11 @@ def _reindex_chunk(session, backend, settings: SearchSettings, service_ids: list
                 }
             )
             texts.append(
-                {"language": language, **{f: " ".join(terms_of(field_words[f], text_language)) for f in FIELDS}}
+                {
+                    "language": language,
+                    "service_id": service.id,
+                    **{f: " ".join(terms_of(field_words[f], text_language)) for f in FIELDS},
+                }
             )
             counts.update((language, word) for word in document_words)
     if not rows:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from finder.search import query
 from finder.search.backends import Backend
 
-# bm25 weight of each column: language tag, name, alternate names and keywords, summary, body.
+# bm25 weight of each column: language tag, name, alternate names and keywords, summary, body (the service id
+# column is not indexed).
 WEIGHTS = "0.0, 10.0, 5.0, 2.5, 1.0"
 
 
@@ -19,12 +20,14 @@ def language_token(language: str) -> str:
 
 class SqliteBackend(Backend):
     name = "sqlite"
+    # The service id is kept in the full-text table itself: no join for every match.
+    service_column = "search_fts.service_id"
 
     def insert_many(self, session: Session, documents: list[tuple[int, dict[str, str]]]) -> None:
         session.execute(
             text(
-                "INSERT INTO search_fts (rowid, language, name, alt, summary, body) "
-                "VALUES (:id, :language, :name, :alt, :summary, :body)"
+                "INSERT INTO search_fts (rowid, language, name, alt, summary, body, service_id) "
+                "VALUES (:id, :language, :name, :alt, :summary, :body, :service_id)"
             ),
             [
                 {**fields, "id": document_id, "language": language_token(fields["language"])}
@@ -41,8 +44,7 @@ class SqliteBackend(Backend):
     def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
         # bm25 weighs rare words up by itself: the concepts are not needed.
         return (
-            f"SELECT d.service_id AS service_id, -bm25(search_fts, {WEIGHTS}) AS score "
-            "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
-            "WHERE search_fts MATCH :expression",
+            f"SELECT search_fts.service_id AS service_id, -bm25(search_fts, {WEIGHTS}) AS score "
+            "FROM search_fts WHERE search_fts MATCH :expression",
             {"expression": f'language : "{language_token(language)}" AND ({expression})'},
         )

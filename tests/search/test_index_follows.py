@@ -159,3 +159,29 @@ def test_a_bad_synonym_rule_is_refused(db):
 
     with db.transaction() as session, pytest.raises(search.RuleError):
         search.add_synonym_rule(session, "en", "lonely")
+
+
+def test_migrating_the_full_text_table_keeps_the_index(db, tmp_path):
+    """0004 rebuilds SQLite's full-text table with service ids; going down and up again loses no document."""
+    import pytest
+
+    from finder import migrations
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the full-text table is SQLite's")
+    _load(db, tmp_path)
+    migrations.downgrade(db.engine, "0003")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM search_fts")).scalar() > 0
+    migrations.upgrade(db.engine)
+    with db.engine.connect() as connection:
+        missing = connection.execute(text("SELECT count(*) FROM search_fts WHERE service_id IS NULL")).scalar()
+        assert missing == 0
+    assert _slugs(db, "recycling bin") == ["bins"]
+    with db.transaction() as session:
+        session.delete(session.scalar(select(Service).where(Service.slug == "bins")))
+    with db.engine.connect() as connection:
+        orphans = connection.execute(
+            text("SELECT count(*) FROM search_fts WHERE rowid NOT IN (SELECT id FROM search_documents)")
+        ).scalar()
+        assert orphans == 0
