@@ -9,7 +9,6 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -108,14 +107,19 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
     expression = backend.expression(plan.clauses()) if plan.concepts else None
     # No words to match, only filters: browse everything they allow.
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
-    matched: dict[str, float] = {}
+    limit = max(CANDIDATES, request.page * request.per_page)
+    text_scores: dict[str, float] = {}
     if expression or browse:
-        matched = backend.matches(session, expression, language, filters, _weights(plan, vocab))
-    for looser in plan.relaxations() if expression and not matched else []:
+        text_scores = backend.ranked(session, expression, language, filters, limit, _weights(plan, vocab))
+    for looser in plan.relaxations() if expression and not text_scores else []:
         expression = backend.expression(looser.clauses(), title_only=True)
-        matched = backend.matches(session, expression, language, filters, _weights(looser, vocab))
-        if matched:
+        text_scores = backend.ranked(session, expression, language, filters, limit, _weights(looser, vocab))
+        if text_scores:
             break
+    # Every match, for the total and the facets; unscored, which the engines do far faster.
+    matched = (
+        backend.matching(session, expression, language, filters) if len(text_scores) == limit else set(text_scores)
+    )
 
     event_services: set[str] = set()
     if plan.life_events:
@@ -126,25 +130,23 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
                 )
             )
         )
-        event_services = set(backend.matches(session, None, language, filters.restricted_to(linked)))
+        event_services = backend.matching(session, None, language, filters.restricted_to(linked))
 
     bets: list[str] = []
     if plan.best_bets:
-        allowed = backend.matches(session, None, language, filters.restricted_to(plan.best_bets))
+        allowed = backend.matching(session, None, language, filters.restricted_to(plan.best_bets))
         bets = [sid for sid in plan.best_bets if sid in allowed]
 
-    # Re-rank the best by text, with every life-event service; the rest follow in text order.
-    limit = max(CANDIDATES, request.page * request.per_page)
-    best = heapq.nsmallest(limit, matched, key=lambda sid: (-matched[sid], sid))
-    candidates = set(best) | event_services
+    # Re-rank the best by text, with every life-event service.
+    candidates = set(text_scores) | event_services
     details = _details(session, candidates, language)
     key = f"|{' '.join(plan.words)}|"
-    top_text = max(matched.values(), default=0.0) or 1.0
+    top_text = max(text_scores.values(), default=0.0) or 1.0
     event_scores = _event_scores(session, plan, vocab, event_services) if event_services else {}
     scores: dict[str, float] = {}
     for sid in candidates:
         name_keys, popularity = details.get(sid, ("", 0.0))
-        score = matched.get(sid, 0.0) / top_text
+        score = text_scores.get(sid, 0.0) / top_text
         if sid in event_services:
             score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores.get(sid, 0.0)
         if key != "||" and key in name_keys:
@@ -153,9 +155,6 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
         scores[sid] = round(score, 9)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
-    if request.page * request.per_page > len(ordered):
-        placed = set(ordered)
-        ordered += sorted((sid for sid in matched if sid not in placed), key=lambda sid: (-matched[sid], sid))
 
     results = set(matched) | event_services | set(bets)
     facets = search_facets.count(_facet_cache.get(session, vocabulary.current_versions(session)[0]), results)

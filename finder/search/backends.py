@@ -87,9 +87,12 @@ class Backend:
     # The column of the service id in the SQL that matched() gives, for the filters to apply to.
     service_column = "d.service_id"
 
-    def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
-        """SQL selecting (service_id, score) of the documents matching, and its parameters. `concepts`: the
-        query's (concept, weight) pairs, for an engine whose ranking needs them spelled out."""
+    def matched(
+        self, expression: str, language: str, concepts: list | None = None, scored: bool = True
+    ) -> tuple[str, dict]:
+        """SQL selecting (service_id, score) of the documents matching (service_id alone when not `scored`),
+        and its parameters. `concepts`: the query's (concept, weight) pairs, for an engine whose ranking needs
+        them spelled out."""
         raise NotImplementedError
 
     def all_documents(self, language: str) -> tuple[str, dict]:
@@ -100,24 +103,36 @@ class Backend:
             {"language": language},
         )
 
-    def matches(
+    def _query(self, expression, language, filters, concepts, scored: bool = True) -> tuple[str, dict]:
+        if expression:
+            source, params = self.matched(expression, language, concepts, scored)
+            where, extra = filters.sql(self.service_column)
+        else:
+            source, params = self.all_documents(language)
+            where, extra = filters.sql()
+        return f"{source}{where}", {**params, **extra}
+
+    def ranked(
         self,
         session: Session,
         expression: str | None,
         language: str,
         filters: Filters,
+        limit: int,
         concepts: list | None = None,
     ) -> dict[str, float]:
-        """Every service matching (every one the filters allow, without an expression), with its text score.
-        All of them, in one pass of the engine: the caller ranks the best and counts facets over the rest."""
-        if expression:
-            source, params = self.matched(expression, language, concepts)
-            where, extra = filters.sql(self.service_column)
-        else:
-            source, params = self.all_documents(language)
-            where, extra = filters.sql()
-        params = {**params, **extra}
-        return dict(session.execute(prepare(f"{source}{where}", params), params).tuples().all())
+        """The best `limit` services matching (or, without an expression, that the filters allow), with their
+        text scores."""
+        sql, params = self._query(expression, language, filters, concepts)
+        statement = prepare(
+            f"SELECT service_id, score FROM ({sql}) m ORDER BY score DESC, service_id LIMIT :limit", params
+        )
+        return dict(session.execute(statement, {**params, "limit": limit}).tuples().all())
+
+    def matching(self, session: Session, expression: str | None, language: str, filters: Filters) -> set[str]:
+        """Every service matching, without ranking them: engines find matches far faster than they score them."""
+        sql, params = self._query(expression, language, filters, None, scored=False)
+        return set(session.execute(prepare(f"SELECT service_id FROM ({sql}) m", params), params).scalars().all())
 
 
 def for_session(session: Session) -> Backend:

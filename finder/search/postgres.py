@@ -47,10 +47,14 @@ class PostgresBackend(Backend):
     def expression(self, clauses, title_only: bool = False) -> str | None:
         return query.tsquery_expression(clauses, title_only)
 
-    def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
+    def matched(
+        self, expression: str, language: str, concepts: list | None = None, scored: bool = True
+    ) -> tuple[str, dict]:
         params: dict = {"expression": expression, "language": language}
-        if not concepts:
-            score = f"ts_rank({RANK_WEIGHTS}, d.document, q, 1)"
+        if not scored:
+            score = ""
+        elif not concepts:
+            score = f", ts_rank({RANK_WEIGHTS}, d.document, q, 1) AS score"
         else:
             # ts_rank knows nothing of how rare a word is (bm25 on SQLite does): each concept's rank is weighed
             # by its inverse document frequency, so "probate" counts for more than "apply".
@@ -60,9 +64,9 @@ class PostgresBackend(Backend):
                 parts.append(
                     f"{float(weight):.6f} * ts_rank({RANK_WEIGHTS}, d.document, CAST(:c{index} AS tsquery), 1)"
                 )
-            score = " + ".join(parts)
+            score = f", {' + '.join(parts)} AS score"
         return (
-            f"SELECT d.service_id AS service_id, {score} AS score "
+            f"SELECT d.service_id AS service_id{score} "
             "FROM search_documents d, CAST(:expression AS tsquery) q "
             "WHERE d.language = :language AND d.document @@ q",
             params,

@@ -41,10 +41,12 @@ class SqliteBackend(Backend):
     def expression(self, clauses, title_only: bool = False) -> str | None:
         return query.fts5_expression(clauses, title_only)
 
-    def matched(self, expression: str, language: str, concepts: list | None = None) -> tuple[str, dict]:
+    def matched(
+        self, expression: str, language: str, concepts: list | None = None, scored: bool = True
+    ) -> tuple[str, dict]:
         # bm25 weighs rare words up by itself: the concepts are not needed.
+        score = f", -bm25(search_fts, {WEIGHTS}) AS score" if scored else ""
         return (
-            f"SELECT search_fts.service_id AS service_id, -bm25(search_fts, {WEIGHTS}) AS score "
-            "FROM search_fts WHERE search_fts MATCH :expression",
+            f"SELECT search_fts.service_id AS service_id{score} FROM search_fts WHERE search_fts MATCH :expression",
             {"expression": f'language : "{language_token(language)}" AND ({expression})'},
         )
