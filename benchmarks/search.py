@@ -28,6 +28,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import psycopg
 from sqlalchemy import insert, text
@@ -38,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from finder import create_app, migrations, search  # noqa: E402
 from finder.catalogue.models import Agency, Service, ServiceStatus, derived_id  # noqa: E402
-from finder.search import query as search_query  # noqa: E402
 from finder.search.sqlite import WEIGHTS, language_token  # noqa: E402
 from finder.search.text import terms  # noqa: E402
 
@@ -275,7 +275,7 @@ def run(backend: str, size: int, folder: Path) -> dict:
             floors = [floor_statement(backend, q) for q in queries]
             floor = time_calls((lambda s=s, p=p: session.execute(text(s), p).all()) for s, p in floors)
         env = {"FINDER_DATABASE_URL": url, "FINDER_SECRET_KEY": "bench", "FINDER_LANGUAGES": ",".join(LANGUAGES)}
-        paths = [f"/api/v1/services?search={search_query.name_key(q).replace(' ', '+')}&per_page=10" for q in queries]
+        paths = [f"/api/v1/services?search={quote_plus(q)}&per_page=10" for q in queries]
         with gunicorn("wsgi:app", env) as port:
             endpoint = time_http(port, paths)
         with gunicorn("benchmarks.bare_flask:app", env) as port:

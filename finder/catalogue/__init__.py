@@ -29,7 +29,7 @@ from finder.catalogue.queries import (
     published_services,
     published_services_by_id,
 )
-from finder.catalogue.translation import Localised, available_languages, localised
+from finder.catalogue.translation import Localised, localised
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -48,7 +48,6 @@ __all__ = [
     "ServiceStatus",
     "agencies",
     "agency",
-    "available_languages",
     "export_catalogue",
     "import_path",
     "localised",

@@ -26,7 +26,6 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -351,11 +350,6 @@ class ServiceLifeEvent(Base):
     life_event: Mapped[LifeEvent] = relationship()
 
 
-def touch(service: Service) -> None:
-    """Mark a service as changed now; an edit to any part of it counts (HSDS last_modified)."""
-    service.updated_at = utcnow()
-
-
 __all__ = [
     "WEEKDAYS",
     "Agency",
@@ -374,6 +368,5 @@ __all__ = [
     "ServiceOffice",
     "ServiceStatus",
     "derived_id",
-    "func",
     "utcnow",
 ]

@@ -29,8 +29,3 @@ def localised(row: Translatable, field: str, language: str, default_language: st
         if value not in (None, "", []):
             return Localised(value, candidate)
     return Localised(getattr(row, field), default_language)
-
-
-def available_languages(row: Translatable, default_language: str) -> list[str]:
-    """The languages the row has any content in, default first."""
-    return [default_language, *sorted(lang for lang, fields in (row.translations or {}).items() if fields)]

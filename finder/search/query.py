@@ -15,7 +15,7 @@ from itertools import combinations
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from finder.search.text import MAX_QUERY_WORDS, fold, is_stop_word, language_of, stem, words
+from finder.search.text import MAX_QUERY_WORDS, is_stop_word, language_of, stem, words
 from finder.search.vocabulary import Stems, Vocabulary
 
 TITLE_WEIGHTS = "ABC"
@@ -313,8 +313,3 @@ def tsquery_expression(
         return expression
     every = list(dict.fromkeys(concept(c, TITLE_WEIGHTS) for clause in concepts_clauses for c in clause))
     return f"({expression}) & ({' | '.join(every)})"
-
-
-def name_key(text: str) -> str:
-    """A query as compared with service names for the exact-name boost."""
-    return " ".join(words(fold(text)))
