@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from finder import demo, migrations, search
-from finder.catalogue import EXPORT_FORMATS, ImportFailed, export_catalogue, import_path
+from finder.catalogue import EXPORT_FORMATS, ImportFailed, export_catalogue, import_path, write_hsds_tables
 from finder.db import database
 
 
@@ -94,23 +94,29 @@ def catalogue_import(path: Path) -> None:
 
 
 @catalogue_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="native", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*EXPORT_FORMATS, "hsds-csv"]), default="native", show_default=True)
 @click.option("--lang", "language", default=None, help="Language of the text in hsds and jsonld exports.")
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
+    "--output", "-o", type=click.Path(path_type=Path), help="File to write (a folder for hsds-csv); default stdout."
 )
 @with_appcontext
 def catalogue_export(fmt: str, language: str | None, output: Path | None) -> None:
-    """Export the catalogue: native (everything), hsds or jsonld (published services)."""
+    """Export the catalogue: native (everything), hsds, hsds-csv (a folder) or jsonld (published services)."""
     settings = _settings()
+    if fmt == "hsds-csv" and output is None:
+        raise click.UsageError("--format hsds-csv writes a folder of CSV files: name it with --output.")
     with database().sessions() as session:
         data = export_catalogue(
             session,
-            fmt,
+            "hsds" if fmt == "hsds-csv" else fmt,
             default_language=settings.default_language,
             language=language,
             public_url=settings.public_url,
         )
+    if fmt == "hsds-csv":
+        written = write_hsds_tables(data, output)
+        click.echo(f"Wrote {len(written)} tables to {output}.")
+        return
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")

@@ -10,6 +10,7 @@ from finder.catalogue.import_export import (
     Problem,
     export_catalogue,
     import_path,
+    write_hsds_tables,
 )
 from finder.catalogue.import_export.hsds import HsdsExporter
 from finder.catalogue.models import (
@@ -54,4 +55,5 @@ __all__ = [
     "published_service",
     "published_services",
     "published_services_by_id",
+    "write_hsds_tables",
 ]

@@ -19,6 +19,7 @@ from finder.catalogue.import_export.problems import ImportFailed, Problem, Probl
 from finder.catalogue.models import Service, ServiceStatus
 
 EXPORT_FORMATS = ("native", "hsds", "jsonld")
+write_hsds_tables = hsds_csv.write_tables
 
 
 @dataclass
@@ -143,4 +144,12 @@ def export_catalogue(
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
 
 
-__all__ = ["EXPORT_FORMATS", "ImportFailed", "ImportReport", "Problem", "export_catalogue", "import_path"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "ImportFailed",
+    "ImportReport",
+    "Problem",
+    "export_catalogue",
+    "import_path",
+    "write_hsds_tables",
+]

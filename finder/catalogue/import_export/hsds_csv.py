@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -193,3 +194,120 @@ def read_records(folder: Path, problems: Problems, *, max_bytes: int) -> list[di
         if "organization" not in record and "organization_id" not in record:
             problems.add(f"services.csv {record['id']}", "organization_id", "missing: every service needs one")
     return records
+
+
+# Export ------------------------------------------------------------------------------------------------------
+
+# Nested key in a parent record -> (child table, foreign key column naming the parent).
+CHILD_KEYS = {
+    "services": {
+        "phones": ("phones", "service_id"),
+        "schedules": ("schedules", "service_id"),
+        "service_areas": ("service_areas", "service_id"),
+        "service_at_locations": ("service_at_location", "service_id"),
+        "languages": ("languages", "service_id"),
+        "contacts": ("contacts", "service_id"),
+        "cost_options": ("cost_options", "service_id"),
+        "required_documents": ("required_documents", "service_id"),
+        "funding": ("funding", "service_id"),
+        "attributes": ("attributes", "link_id"),
+        "metadata": ("metadata", "resource_id"),
+    },
+    "organizations": {
+        "phones": ("phones", "organization_id"),
+        "contacts": ("contacts", "organization_id"),
+        "funding": ("funding", "organization_id"),
+        "programs": ("programs", "organization_id"),
+        "organization_identifiers": ("organization_identifiers", "organization_id"),
+        "locations": ("locations", "organization_id"),
+        "attributes": ("attributes", "link_id"),
+        "metadata": ("metadata", "resource_id"),
+    },
+    "locations": {
+        "addresses": ("addresses", "location_id"),
+        "phones": ("phones", "location_id"),
+        "schedules": ("schedules", "location_id"),
+        "accessibility": ("accessibility", "location_id"),
+        "languages": ("languages", "location_id"),
+        "contacts": ("contacts", "location_id"),
+        "attributes": ("attributes", "link_id"),
+        "metadata": ("metadata", "resource_id"),
+    },
+    "service_at_location": {
+        "phones": ("phones", "service_at_location_id"),
+        "schedules": ("schedules", "service_at_location_id"),
+        "contacts": ("contacts", "service_at_location_id"),
+        "attributes": ("attributes", "link_id"),
+        "metadata": ("metadata", "resource_id"),
+    },
+    "contacts": {"phones": ("phones", "contact_id")},
+    "phones": {"languages": ("languages", "phone_id")},
+}
+# Nested single object in a record -> (table, foreign key column in the record that names it).
+SINGLE_KEYS = {
+    "services": {"organization": ("organizations", "organization_id"), "program": ("programs", "program_id")},
+    "service_at_location": {"location": ("locations", "location_id")},
+    "attributes": {"taxonomy_term": ("taxonomy_terms", "taxonomy_term_id")},
+    "taxonomy_terms": {"taxonomy_detail": ("taxonomies", "taxonomy_id")},
+}
+
+
+def flatten(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Nested HSDS service records as one row list per table; a record met in several places (a phone of a
+    service, its location and a contact) becomes one row with every foreign key it was met under."""
+    tables: dict[str, dict[str, dict[str, Any]]] = {table: {} for table in TABLES}
+
+    def add(table: str, record: dict[str, Any], links: dict[str, str]) -> None:
+        row = tables[table].setdefault(record["id"], {})
+        for key, value in record.items():
+            if key in CHILD_KEYS.get(table, {}) or key in SINGLE_KEYS.get(table, {}):
+                continue
+            if not isinstance(value, (list, dict)):
+                row[key] = value
+        for column, parent in links.items():
+            # A record kept from an import may name its parent already (an attribute's link_id).
+            row.setdefault(column, parent)
+        for key, (target, column) in SINGLE_KEYS.get(table, {}).items():
+            if isinstance(record.get(key), dict):
+                row[column] = record[key]["id"]
+                add(target, record[key], {})
+        for key, (child, column) in CHILD_KEYS.get(table, {}).items():
+            for item in record.get(key) or []:
+                add(child, item, {column: record["id"]})
+
+    for record in records:
+        add("services", record, {})
+    return {table: list(rows.values()) for table, rows in tables.items() if rows}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_tables(records: list[dict[str, Any]], folder: Path) -> list[str]:
+    """Write the records as an HSDS tabular datapackage: one CSV per table and a datapackage.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, rows in flatten(records).items():
+        properties = hsds_schema.validator(TABLES[table]).schema["properties"]
+        columns = [name for name, spec in properties.items() if spec.get("type") not in ("array", "object")]
+        columns = [c for c in columns if "$ref" not in properties[c]]
+        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({c: _cell(row.get(c)) for c in columns})
+        written.append(f"{table}.csv")
+    package = {
+        "name": "service-finder-export",
+        "profile": "tabular-data-package",
+        "resources": [{"name": name.removesuffix(".csv"), "path": name, "format": "csv"} for name in written],
+    }
+    (folder / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
+    return written
