@@ -6,13 +6,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from flask_babel import Babel
 
 from finder import search
 from finder.config import Settings, load_settings
 from finder.db import Database, close_request_session
 
 log = logging.getLogger(__name__)
+# The Babel catalogues of the user interface (compiled to .mo by bin/setup).
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["finder.db"] = database
 
     from finder import api, web
+
+    Babel(
+        app,
+        locale_selector=lambda: request.accept_languages.best_match(settings.languages) or settings.default_language,
+        default_translation_directories=str(TRANSLATIONS),
+    )
 
     app.teardown_appcontext(close_request_session)
     api.init_app(app)

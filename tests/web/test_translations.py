@@ -1,0 +1,48 @@
+"""The interface's message catalogues: complete, really translated, and up to date with the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("ar", "zh", "fr", "ru", "es")
+METHODS = [("finder/**.py", "python"), ("channels/**.py", "python"), ("finder/**/templates/**.html", "jinja2")]
+
+
+def _catalog(path: Path):
+    with path.open("rb") as file:
+        return read_po(file)
+
+
+def _marked_in_code() -> set[str]:
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHODS):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_the_template_holds_every_marked_string():
+    template = {m.id for m in _catalog(ROOT / "translations" / "messages.pot") if m.id}
+    assert _marked_in_code() == template, "run: pybabel extract -F babel.cfg -o translations/messages.pot ..."
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_is_really_translated(language):
+    template = {m.id for m in _catalog(ROOT / "translations" / "messages.pot") if m.id}
+    catalog = {m.id: m.string for m in _catalog(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")}
+    missing = [i for i in template if not catalog.get(i)]
+    copied = [i for i in template if catalog.get(i) == i]
+    assert missing == [] and copied == []
+
+
+def test_the_home_page_speaks_the_visitors_language(demo_client):
+    arabic = demo_client.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in arabic and "دليل الخدمات" in arabic
+    french = demo_client.get("/", headers={"Accept-Language": "fr-CA,fr;q=0.9"}).get_data(as_text=True)
+    assert 'lang="fr" dir="ltr"' in french and "services publics" in french
+    english = demo_client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert 'lang="en"' in english and "Service Finder" in english
