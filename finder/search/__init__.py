@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
-from finder.catalogue.translation import candidates
+from finder.catalogue.translation import candidates as language_candidates
 from finder.search import backends, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
@@ -97,7 +97,8 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         language = settings.default_language
     default_language = settings.default_language if settings else "en"
     filters = _filters(session, request)
-    vocab = _cache.get(session, language, default_language)
+    versions = vocabulary.current_versions(session)
+    vocab = _cache.get(session, language, default_language, versions)
     plan = query.plan(request.text, language, vocab)
     backend = backends.for_session(session)
     has_filters = filters != Filters()
@@ -137,27 +138,12 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         allowed = backend.matching(session, None, language, filters.restricted_to(plan.best_bets))
         bets = [sid for sid in plan.best_bets if sid in allowed]
 
-    # Re-rank the best by text, with every life-event service.
-    candidates = set(text_scores) | event_services
-    details = _details(session, candidates, language)
-    key = f"|{' '.join(plan.words)}|"
-    top_text = max(text_scores.values(), default=0.0) or 1.0
     event_scores = _event_scores(session, plan, vocab, event_services) if event_services else {}
-    scores: dict[str, float] = {}
-    for sid in candidates:
-        name_keys, popularity = details.get(sid, ("", 0.0))
-        score = text_scores.get(sid, 0.0) / top_text
-        if sid in event_services:
-            score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores.get(sid, 0.0)
-        if key != "||" and key in name_keys:
-            score += EXACT_NAME_BOOST
-        score += NAME_WEIGHT * _name_coverage(plan, name_keys)
-        score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
-        scores[sid] = round(score, 9)
+    scores = _scores(plan, text_scores, event_scores, _details(session, set(text_scores) | event_services, language))
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
 
     results = set(matched) | event_services | set(bets)
-    facets = search_facets.count(_facet_cache.get(session, vocabulary.current_versions(session)[0]), results)
+    facets = search_facets.count(_facet_cache.get(session, versions[0]), results)
     total = len(results)
 
     start = (request.page - 1) * request.per_page
@@ -192,7 +178,11 @@ def _hits(
     found = {}
     for sid, slug, name, summary, translations, agency, agency_translations in rows:
         chosen = next(
-            (c for c in candidates(language) if c != default_language and (translations or {}).get(c, {}).get("name")),
+            (
+                c
+                for c in language_candidates(language)
+                if c != default_language and (translations or {}).get(c, {}).get("name")
+            ),
             None,
         )
         text = (translations or {}).get(chosen, {}) if chosen else {}
@@ -206,6 +196,30 @@ def _hits(
             score=scores.get(sid, 0.0),
         )
     return [found[sid] for sid in service_ids if sid in found]
+
+
+def _scores(
+    plan: query.QueryPlan,
+    text_scores: dict[str, float],
+    event_scores: dict[str, float],
+    details: dict[str, tuple[str, float]],
+) -> dict[str, float]:
+    """The final score of the best text matches and of every service of the query's life events (see docs/search.md,
+    Ranking)."""
+    key = f"|{' '.join(plan.words)}|"
+    top_text = max(text_scores.values(), default=0.0) or 1.0
+    scores: dict[str, float] = {}
+    for sid in set(text_scores) | set(event_scores):
+        name_keys, popularity = details.get(sid, ("", 0.0))
+        score = text_scores.get(sid, 0.0) / top_text
+        if sid in event_scores:
+            score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores[sid]
+        if key != "||" and key in name_keys:
+            score += EXACT_NAME_BOOST
+        score += NAME_WEIGHT * _name_coverage(plan, name_keys)
+        score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
+        scores[sid] = round(score, 9)
+    return scores
 
 
 def _name_coverage(plan: query.QueryPlan, name_keys: str) -> float:

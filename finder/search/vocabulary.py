@@ -117,8 +117,8 @@ class VocabularyCache:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str], tuple[tuple[str, str], Vocabulary]] = {}
 
-    def get(self, session: Session, language: str, default_language: str) -> Vocabulary:
-        versions = current_versions(session)
+    def get(self, session: Session, language: str, default_language: str, versions: tuple[str, str]) -> Vocabulary:
+        """The language's vocabulary as of `versions` (see current_versions), loaded again when they move."""
         key = (session.get_bind().url.render_as_string(hide_password=True), language)
         entry = self._entries.get(key)
         if entry is not None and entry[0] == versions:
