@@ -25,6 +25,7 @@ from finder.search.models import SearchDocument
 from finder.search.text import language_of, terms_of
 
 CHANNELS = ("online", "phone", "sms", "email", "in_person")
+MAX_PER_PAGE = 200
 
 # How a service's final score is made up (text relevance is normalised to 0..1 within the results).
 LIFE_EVENT_BOOST = 0.6
@@ -59,6 +60,11 @@ class SearchRequest:
     modified_after: dt.datetime | None = None
     page: int = 1
     per_page: int = 10
+
+    def __post_init__(self) -> None:
+        # Callers validate what people send; this guards the engine against a caller's slip.
+        if self.page < 1 or not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise ValueError(f"page must be 1 or more and per_page 1 to {MAX_PER_PAGE}")
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,10 @@ def test_backends_match_the_same_services(demo_sqlite_url, demo_postgresql_url):
         assert found[0] == found[1], (language, item["query"])
     for app in apps:
         app.extensions["finder.db"].dispose()
+
+
+def test_a_request_out_of_bounds_is_refused():
+    with pytest.raises(ValueError, match="per_page"):
+        SearchRequest(text="x", language="en", per_page=0)
+    with pytest.raises(ValueError, match="page"):
+        SearchRequest(text="x", language="en", page=0)
