@@ -30,16 +30,27 @@ def postgres_url() -> Iterator[str]:
     if os.environ.get("FINDER_TEST_POSTGRES") == "skip":
         pytest.skip("FINDER_TEST_POSTGRES=skip")
     name = f"finder_test_{uuid.uuid4().hex[:12]}"
-    admin = make_url(ADMIN_URL)
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    url = _create_database(name)
     try:
         yield url
     finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(name)
+
+
+def _admin() -> str:
+    return make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _create_database(name: str) -> str:
+    """A new PostgreSQL database beside the admin one; its SQLAlchemy URL."""
+    with psycopg.connect(_admin(), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(_admin(), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -114,21 +125,14 @@ def demo_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def demo_postgresql_url(request: pytest.FixtureRequest, postgres_url: str) -> str:
     """The same on PostgreSQL, in a database of its own beside the run's."""
     name = make_url(postgres_url).database + "_demo"
-    admin = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    request.addfinalizer(lambda: _drop(admin, name))
-    return _demo_database(make_url(postgres_url).set(database=name).render_as_string(hide_password=False))
+    url = _create_database(name)
+    request.addfinalizer(lambda: _drop_database(name))
+    return _demo_database(url)
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"demo_{request.param}_url")
-
-
-def _drop(admin: str, name: str) -> None:
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
