@@ -62,6 +62,14 @@ CASES = {
         [{k: v for k, v in GOOD.items() if k != "status"}],
         ["ac148810-d857-441c-9679-408f346de14b", "missing required field: 'status'"],
     ),
+    "bad date in HSDS": (
+        [{**GOOD, "assured_date": "2005-13-45"}],
+        ["ac148810-d857-441c-9679-408f346de14b", "assured_date", "'2005-13-45' is not a date"],
+    ),
+    "bad date-time in HSDS": (
+        [{**GOOD, "last_modified": "yesterday"}],
+        ["ac148810-d857-441c-9679-408f346de14b", "last_modified", "'yesterday' is not a datetime"],
+    ),
     "broken reference in HSDS": (
         [{**{k: v for k, v in GOOD.items() if k != "organization"}, "organization_id": "no-such-org"}],
         ["ac148810-d857-441c-9679-408f346de14b", "organization", "'no-such-org', which does not exist"],
