@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -144,8 +145,9 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         allowed = backend.matching(session, None, language, filters.restricted_to(plan.best_bets))
         bets = [sid for sid in plan.best_bets if sid in allowed]
 
-    event_scores = _event_scores(session, plan, vocab, event_services) if event_services else {}
-    scores = _scores(plan, text_scores, event_scores, _details(session, set(text_scores) | event_services, language))
+    details = _details(session, set(text_scores) | event_services, language)
+    event_scores = _event_scores(session, plan, vocab, event_services, details) if event_services else {}
+    scores = _scores(plan, text_scores, event_scores, details)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
 
     results = set(matched) | event_services | set(bets)
@@ -208,7 +210,7 @@ def _scores(
     plan: query.QueryPlan,
     text_scores: dict[str, float],
     event_scores: dict[str, float],
-    details: dict[str, tuple[str, float]],
+    details: dict[str, Candidate],
 ) -> dict[str, float]:
     """The final score of the best text matches and of every service of the query's life events (see docs/search.md,
     Ranking)."""
@@ -216,7 +218,7 @@ def _scores(
     top_text = max(text_scores.values(), default=0.0) or 1.0
     scores: dict[str, float] = {}
     for sid in set(text_scores) | set(event_scores):
-        name_keys, popularity = details.get(sid, ("", 0.0))
+        name_keys, _, popularity = details.get(sid, NO_DETAILS)
         score = text_scores.get(sid, 0.0) / top_text
         if sid in event_scores:
             score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores[sid]
@@ -247,7 +249,11 @@ def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[
 
 
 def _event_scores(
-    session: Session, plan: query.QueryPlan, vocab: vocabulary.Vocabulary, service_ids: set[str]
+    session: Session,
+    plan: query.QueryPlan,
+    vocab: vocabulary.Vocabulary,
+    service_ids: set[str],
+    details: dict[str, Candidate],
 ) -> dict[str, float]:
     """For each service of the life events the query is about, how central it is to them, from 0 to 1.
 
@@ -262,12 +268,8 @@ def _event_scores(
             phrasing |= stems
     steps: set[str] = set().union(*(vocab.event_steps.get(e, frozenset()) for e in plan.life_events))
     wording: dict[str, float] = {}
-    rows = session.execute(
-        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words).where(
-            SearchDocument.language == plan.language, SearchDocument.service_id.in_(service_ids)
-        )
-    )
-    for sid, name_keys, document_words in rows:
+    for sid in service_ids & details.keys():
+        name_keys, document_words, _ = details[sid]
         name = set(terms_of(name_keys.replace("|", " ").split(), plan.language))
         text = set(terms_of(document_words, plan.language))
         wording[sid] = 3 * len(name & steps) + 2 * len(name & phrasing) + len(text & phrasing)
@@ -289,15 +291,26 @@ def _event_scores(
     return {sid: place.get(sid, 0.0) * 0.9 + 0.1 * wording.get(sid, 0) / top_wording for sid in service_ids}
 
 
-def _details(session: Session, service_ids: set[str], language: str) -> dict[str, tuple[str, float]]:
+class Candidate(NamedTuple):
+    """What ranking reads of a candidate's document: its names, its words and its popularity."""
+
+    name_keys: str
+    words: list[str]
+    popularity: float
+
+
+NO_DETAILS = Candidate("", [], 0.0)
+
+
+def _details(session: Session, service_ids: set[str], language: str) -> dict[str, Candidate]:
     if not service_ids:
         return {}
     rows = session.execute(
-        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.popularity).where(
-            SearchDocument.language == language, SearchDocument.service_id.in_(service_ids)
-        )
+        select(
+            SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words, SearchDocument.popularity
+        ).where(SearchDocument.language == language, SearchDocument.service_id.in_(service_ids))
     )
-    return {sid: (keys, popularity) for sid, keys, popularity in rows}
+    return {sid: Candidate(keys, words, popularity) for sid, keys, words, popularity in rows}
 
 
 def _filters(session: Session, request: SearchRequest) -> Filters:

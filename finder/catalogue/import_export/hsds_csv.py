@@ -86,8 +86,9 @@ def is_datapackage(folder: Path) -> bool:
     return (folder / "services.csv").is_file()
 
 
-def _convert(table: str, row: dict[str, str], line: int, problems: Problems) -> dict[str, Any]:
-    properties = hsds_schema.validator(TABLES[table]).schema["properties"]
+def _convert(
+    table: str, properties: dict[str, Any], row: dict[str, str], line: int, problems: Problems
+) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for column, text in row.items():
         if column is None:
@@ -127,8 +128,8 @@ def read_tables(folder: Path, problems: Problems, max_bytes: int) -> dict[str, l
             problems.add(f"{table}.csv", None, f"not UTF-8 text (byte {error.start})")
             continue
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        known = set(hsds_schema.validator(TABLES[table]).schema["properties"])
-        unknown = [c for c in reader.fieldnames or [] if c not in known]
+        properties = hsds_schema.validator(TABLES[table]).schema["properties"]
+        unknown = [c for c in reader.fieldnames or [] if c not in properties]
         if unknown:
             problems.add(
                 f"{table}.csv",
@@ -136,7 +137,7 @@ def read_tables(folder: Path, problems: Problems, max_bytes: int) -> dict[str, l
                 f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
             )
             continue
-        tables[table] = [_convert(table, row, reader.line_num, problems) for row in reader]
+        tables[table] = [_convert(table, properties, row, reader.line_num, problems) for row in reader]
         for line, record in enumerate(tables[table], start=2):
             if "id" not in record:
                 problems.add(f"{table}.csv line {line}", "id", "missing required field: id")
