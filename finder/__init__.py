@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database = Database(settings.database_url, session_info)
     app.extensions["finder.db"] = database
 
-    from finder import api, web
+    from finder import api, metrics, web
+
+    metrics.init_app(app, metrics.UsageLog(database))
 
     Babel(
         app,
@@ -54,7 +57,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from finder.cli import register_commands
 
     register_commands(app)
+    _add_channels(app)
     return app
+
+
+def _add_channels(app: Flask) -> None:
+    """Plug in the installed channels (entry point group `finder.channels`, see pyproject.toml).
+
+    The core never imports a channel: each one registers its own routes and commands through `init_app(app)`.
+    """
+    for entry in sorted(entry_points(group="finder.channels"), key=lambda e: e.name):
+        entry.load()(app)
 
 
 __all__ = ["Settings", "create_app"]

@@ -1,0 +1,23 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from finder.privacy import pseudonym, scrub
+
+
+def test_a_pseudonym_is_stable_keyed_and_hides_the_number():
+    a = pseudonym("+447700900123", "key-one")
+    assert a == pseudonym("+447700900123", "key-one")
+    assert a != pseudonym("+447700900123", "key-two")
+    assert a != pseudonym("+447700900124", "key-one")
+    assert "447700900123" not in a and len(a) == 32
+
+
+def test_scrub_removes_contact_details_but_keeps_ordinary_numbers():
+    assert scrub("ring 07700 900123 or (020) 7946-0958") == "ring [phone] or [phone]"
+    assert scrub("write to a.b+c@mail.example.com now") == "write to [email] now"
+    assert scrub("form 2024 costs 45 dollars, 3 weeks") == "form 2024 costs 45 dollars, 3 weeks"
+
+
+@given(st.text())
+def test_scrub_never_leaves_a_long_run_of_digits(text):
+    assert not any(len(run) >= 7 for run in "".join(c if c.isdigit() else " " for c in scrub(text)).split())

@@ -1,0 +1,50 @@
+import pytest
+from sqlalchemy import select
+
+from finder import metrics
+from finder.metrics import EventKind, UsageEvent
+from finder.metrics.models import UsageEventRow
+
+
+def test_recorded_events_are_written_with_their_fields(app, db):
+    with app.app_context():
+        metrics.record(
+            UsageEvent(
+                EventKind.SEARCH,
+                channel="sms",
+                language="fr",
+                visitor="abc",
+                query="  perdu   passeport ",
+                result_count=3,
+                top_service_id="s1",
+            ),
+            UsageEvent(
+                "feedback",
+                channel="web",
+                language="en",
+                service_id="s1",
+                useful=False,
+                comment="Call me on +44 20 7946 0958 or mail jo@example.org please",
+            ),
+        )
+    with db.transaction() as session:
+        rows = session.scalars(select(UsageEventRow).order_by(UsageEventRow.id)).all()
+    assert [(r.kind, r.channel, r.language) for r in rows] == [("search", "sms", "fr"), ("feedback", "web", "en")]
+    assert rows[0].query == "perdu passeport" and rows[0].result_count == 3 and rows[0].visitor == "abc"
+    assert rows[1].comment == "Call me on [phone] or mail [email] please"
+    assert rows[1].useful is False and rows[1].occurred_at is not None
+
+
+def test_an_unknown_channel_or_kind_is_refused():
+    with pytest.raises(ValueError, match="channel"):
+        UsageEvent(EventKind.SEARCH, channel="fax", language="en")
+    with pytest.raises(ValueError):
+        UsageEvent("teleport", channel="web", language="en")
+
+
+def test_a_failing_write_does_not_fail_the_caller(app, db, caplog):
+    db.dispose()
+    with app.app_context():
+        app.extensions["finder.usage_log"].database = type(db)("sqlite:////nonexistent/dir/x.db")
+        metrics.record(UsageEvent(EventKind.SEARCH, channel="web", language="en"))
+    assert "could not write 1 usage events" in caplog.text
