@@ -30,6 +30,9 @@ class Settings:
     # Largest catalogue file the importer will read, in bytes.
     max_import_bytes: int = 20 * 1024 * 1024
     api_max_per_page: int = 100
+    # What citizens are told to text or call (shown on the web and in SMS replies); fictional numbers by default.
+    sms_number: str = "+1 202 555 0142"
+    helpline: str = "+1 202 555 0100"
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -73,6 +76,8 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         public_url=env_vars.get("FINDER_PUBLIC_URL") or None,
         twilio_auth_token=env_vars.get("TWILIO_AUTH_TOKEN") or None,
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
+        sms_number=env_vars.get("FINDER_SMS_NUMBER") or Settings.sms_number,
+        helpline=env_vars.get("FINDER_HELPLINE") or Settings.helpline,
     )
 
 
