@@ -34,9 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database = Database(settings.database_url, session_info)
     app.extensions["finder.db"] = database
 
-    from finder import api, metrics, web
+    from finder import api, metrics, ratelimit, web
 
     metrics.init_app(app, metrics.UsageLog(database))
+    ratelimit.init_app(app, settings)
 
     Babel(
         app,

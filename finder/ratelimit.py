@@ -1,0 +1,40 @@
+"""Rate limits shared by every channel (feedback forms, SMS senders), on the `limits` library.
+
+Counters live in Redis when FINDER_REDIS_URL is set, so several app servers count together; otherwise in the
+process's memory, which is right for the embedded single-server mode.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+
+class RateLimits:
+    """Moving-window limits keyed by a pseudonymous identifier, e.g. `allow("sms:" + sender, "20/10 minutes")`."""
+
+    def __init__(self, redis_url: str | None) -> None:
+        self.storage = storage_from_string(redis_url or "memory://")
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    def allow(self, key: str, limit: str) -> bool:
+        """Count one hit for `key`; False once it is over `limit` (a string such as "5/minute")."""
+        return self.limiter.hit(parse(limit), key)
+
+    def remaining(self, key: str, limit: str) -> int:
+        """How many more hits `key` may make now."""
+        return self.limiter.get_window_stats(parse(limit), key).remaining
+
+    def reset(self) -> None:
+        self.storage.reset()
+
+
+def init_app(app, settings) -> None:
+    app.extensions["finder.rate_limits"] = RateLimits(settings.redis_url)
+
+
+def rate_limits() -> RateLimits:
+    """The current application's rate limits."""
+    return current_app.extensions["finder.rate_limits"]
