@@ -42,6 +42,8 @@ class Concept:
     alternatives: list[Alternative]
     # Whether the index, the synonyms or the corrections know it: an unknown word can match nothing.
     known: bool = True
+    # How many documents hold its rarest word: the fewer, the more the word says about what is wanted.
+    documents: int = 0
 
 
 @dataclass
@@ -90,6 +92,10 @@ class QueryPlan:
         if len(certain) >= 3:
             base = QueryPlan(self.text, self.language, concepts=certain, key=self.key)
             looser.append(replace(base, at_least=base.required() - 1))
+            # A situation told in a sentence ("I can't pay the rent") has one word that carries it and several
+            # everyday ones ("can't", "pay") that no service title shares: last, the rarest word on its own.
+            rarest = min(certain, key=lambda c: (c.documents, -len(c.alternatives), certain.index(c)))
+            looser.append(QueryPlan(self.text, self.language, concepts=[rarest], key=self.key))
         return looser
 
 
@@ -213,6 +219,7 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
         concept.known = len(concept.alternatives) > 1 or all(
             w in known and w not in result.corrections.values() for w in concept.words
         )
+        concept.documents = min(vocabulary.known.get(w, 0) for w in concept.words)
     result.concepts = [
         *(Concept(list(p), [Alternative(tuple(p), phrase=True)]) for p in phrases if p),
         *result.concepts,

@@ -63,6 +63,15 @@ def test_a_language_without_its_own_text_searches_the_fallback(demo_app):
     assert slugs
 
 
+def test_a_sentence_falls_back_on_its_rarest_word(demo_app):
+    # No title holds "feel", "alone" and "depressed" together, nor two of them: the rarest word carries the query.
+    _, slugs = _search(demo_app, "Me siento muy solo y deprimido", "es")
+    assert slugs[:1] == ["mental-health-support-line"]
+    # Two words are not enough for that last resort: one common word must not match everything.
+    results, _ = _search(demo_app, "pizza delivery")
+    assert results.total == 0
+
+
 def test_nonsense_finds_nothing(demo_app):
     results, _ = _search(demo_app, "qwzx plorb")
     assert results.total == 0 and results.hits == []
