@@ -9,6 +9,7 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -116,18 +117,17 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
     # No words to match, only filters: browse everything they allow.
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
     limit = max(CANDIDATES, request.page * request.per_page)
-    text_scores: dict[str, float] = {}
+    matches: list[tuple[str, float]] = []
     if expression or browse:
-        text_scores = backend.ranked(session, expression, language, filters, limit, _weights(plan, vocab))
-    for looser in plan.relaxations() if expression and not text_scores else []:
+        matches = backend.scored(session, expression, language, filters, _weights(plan, vocab), versions[0])
+    for looser in plan.relaxations() if expression and not matches else []:
         expression = backend.expression(looser.clauses(), title_only=True)
-        text_scores = backend.ranked(session, expression, language, filters, limit, _weights(looser, vocab))
-        if text_scores:
+        matches = backend.scored(session, expression, language, filters, _weights(looser, vocab), versions[0])
+        if matches:
             break
-    # Every match, for the total and the facets; unscored, which the engines do far faster.
-    matched = (
-        backend.matching(session, expression, language, filters) if len(text_scores) == limit else set(text_scores)
-    )
+    # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
+    text_scores = dict(heapq.nsmallest(limit, matches, key=lambda match: (-match[1], match[0])))
+    matched = {sid for sid, _ in matches}
 
     event_services: set[str] = set()
     if plan.life_events:

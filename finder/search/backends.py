@@ -112,25 +112,25 @@ class Backend:
             where, extra = filters.sql()
         return f"{source}{where}", {**params, **extra}
 
-    def ranked(
+    def scored(
         self,
         session: Session,
         expression: str | None,
         language: str,
         filters: Filters,
-        limit: int,
         concepts: list | None = None,
-    ) -> dict[str, float]:
-        """The best `limit` services matching (or, without an expression, that the filters allow), with their
-        text scores."""
+        index_version: str = "",
+    ) -> list[tuple[str, float]]:
+        """Every service matching (or, without an expression, that the filters allow) with its text score.
+
+        One pass gives the ranking, the total and the facets: the engine has to score every match to find the
+        best ones anyway, so a second, unscored pass for the count would only repeat the full-text work.
+        `index_version` lets an engine cache what it derives from the index."""
         sql, params = self._query(expression, language, filters, concepts)
-        statement = prepare(
-            f"SELECT service_id, score FROM ({sql}) m ORDER BY score DESC, service_id LIMIT :limit", params
-        )
-        return dict(session.execute(statement, {**params, "limit": limit}).tuples().all())
+        return session.execute(prepare(sql, params), params).tuples().all()
 
     def matching(self, session: Session, expression: str | None, language: str, filters: Filters) -> set[str]:
-        """Every service matching, without ranking them: engines find matches far faster than they score them."""
+        """Every service matching, unscored."""
         sql, params = self._query(expression, language, filters, None, scored=False)
         return set(session.execute(prepare(f"SELECT service_id FROM ({sql}) m", params), params).scalars().all())
 

@@ -1,12 +1,12 @@
 """Facet counts: for each published service, the values it is counted under, held in memory per process and
-reloaded when the index changes; counting the services of a result is then a pass over their ids, not one more
-full-text match and six joins per search."""
+reloaded when the index changes. Each facet value keeps the set of its services as a bitmap (a Python int), so
+counting a result of thousands of services is one bitmap for the result and an AND per facet value, not one
+more full-text match and six joins per search."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from itertools import chain
+from dataclasses import dataclass
 
 from sqlalchemy import distinct, select
 from sqlalchemy.orm import Session
@@ -58,29 +58,58 @@ def _load(session: Session) -> dict[str, FacetValues]:
     }
 
 
+@dataclass(frozen=True)
+class FacetIndex:
+    """Each service's bit position, and each (facet, value)'s bitmap of services."""
+
+    positions: dict[str, int]
+    bitmaps: dict[tuple[str, str], int]
+
+    @classmethod
+    def of(cls, values: dict[str, FacetValues]) -> FacetIndex:
+        positions = {sid: position for position, sid in enumerate(sorted(values))}
+        members: dict[tuple[str, str], bytearray] = {}
+        size = len(positions) // 8 + 1
+        for sid, pairs in values.items():
+            position = positions[sid]
+            for pair in pairs:
+                bitmap = members.setdefault(pair, bytearray(size))
+                bitmap[position >> 3] |= 1 << (position & 7)
+        return cls(positions, {pair: int.from_bytes(bits, "little") for pair, bits in members.items()})
+
+    def bitmap(self, service_ids: set[str]) -> int:
+        bits = bytearray(len(self.positions) // 8 + 1)
+        for sid in service_ids:
+            position = self.positions.get(sid)
+            if position is not None:
+                bits[position >> 3] |= 1 << (position & 7)
+        return int.from_bytes(bits, "little")
+
+
 class FacetCache:
-    """The facet values of every indexed service, per database and index version."""
+    """The facet index of every indexed service, per database and index version."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[str, dict[str, FacetValues]]] = {}
+        self._entries: dict[str, tuple[str, FacetIndex]] = {}
 
-    def get(self, session: Session, index_version: str) -> dict[str, FacetValues]:
+    def get(self, session: Session, index_version: str) -> FacetIndex:
         key = session.get_bind().url.render_as_string(hide_password=True)
         entry = self._entries.get(key)
         if entry is not None and entry[0] == index_version:
             return entry[1]
-        values = _load(session)
+        index = FacetIndex.of(_load(session))
         with self._lock:
-            self._entries[key] = (index_version, values)
-        return values
+            self._entries[key] = (index_version, index)
+        return index
 
 
-def count(values: dict[str, FacetValues], service_ids: set[str]) -> dict[str, dict[str, int]]:
+def count(index: FacetIndex, service_ids: set[str]) -> dict[str, dict[str, int]]:
     """Per facet, how many of the services have each value."""
-    empty: FacetValues = ()
-    counted = Counter(chain.from_iterable(values.get(sid, empty) for sid in service_ids))
+    found = index.bitmap(service_ids)
     result: dict[str, dict[str, int]] = {}
-    for (facet, value), n in counted.items():
-        result.setdefault(facet, {})[value] = n
+    for (facet, value), bitmap in index.bitmaps.items():
+        n = (found & bitmap).bit_count()
+        if n:
+            result.setdefault(facet, {})[value] = n
     return result

@@ -261,6 +261,12 @@ def _concepts(final: list[str], stems: list[str], vocabulary: Vocabulary, prefix
     return unique
 
 
+def _one_concept(concepts_clauses: list[list[Concept]]) -> bool:
+    """One word (or synonym group) to find: "anywhere, and in a title" is then just "in a title", and the engine
+    reads its postings once instead of twice."""
+    return len(concepts_clauses) == 1 and len(concepts_clauses[0]) == 1
+
+
 def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = False) -> str | None:
     """The FTS5 MATCH expression for the clauses (OR of ANDs of concepts); every term quoted, so typed
     operators and punctuation are always just text. A service must also have one of the words in its name,
@@ -283,7 +289,7 @@ def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = Fa
 
     clauses = ["(" + " AND ".join(concept(c) for c in clause) + ")" for clause in concepts_clauses]
     expression = " OR ".join(clauses)
-    if title_only:
+    if title_only or _one_concept(concepts_clauses):
         return f"{{name alt summary}} : ({expression})"
     every = list(dict.fromkeys(concept(c) for clause in concepts_clauses for c in clause))
     return f"({expression}) AND {{name alt summary}} : ({' OR '.join(every)})"
@@ -318,5 +324,9 @@ def tsquery_expression(
     expression = " | ".join("(" + " & ".join(concept(c, weights) for c in clause) + ")" for clause in concepts_clauses)
     if title_only or not require_title:
         return expression
+    if _one_concept(concepts_clauses):
+        return " | ".join(
+            "(" + " & ".join(concept(c, TITLE_WEIGHTS) for c in clause) + ")" for clause in concepts_clauses
+        )
     every = list(dict.fromkeys(concept(c, TITLE_WEIGHTS) for clause in concepts_clauses for c in clause))
     return f"({expression}) & ({' | '.join(every)})"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from finder.search import query
-from finder.search.backends import Backend
+from finder.search.backends import Backend, Filters, prepare
 
 # bm25 weight of each column: language tag, name, alternate names and keywords, summary, body (the service id
 # column is not indexed).
@@ -16,6 +18,37 @@ WEIGHTS = "0.0, 10.0, 5.0, 2.5, 1.0"
 def language_token(language: str) -> str:
     # A token no text produces (words are folded to lower case and never start with this), so it only matches here.
     return f"zzlang{language.replace('-', '')}"
+
+
+class DocumentServices:
+    """Which service each document of a language belongs to, per database and index version.
+
+    Reading a match's service id from the full-text table costs a lookup in its content table per match; its
+    rowid (the document's id) comes free with the match. For a broad query of thousands of matches that lookup
+    was most of the time, so the mapping is kept in memory and reloaded when the index changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[str, dict[int, str]]] = {}
+
+    def get(self, session: Session, language: str, index_version: str) -> dict[int, str]:
+        key = (session.get_bind().url.render_as_string(hide_password=True), language)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == index_version:
+            return entry[1]
+        services = dict(
+            session.execute(
+                text("SELECT id, service_id FROM search_documents WHERE language = :language"), {"language": language}
+            )
+            .tuples()
+            .all()
+        )
+        with self._lock:
+            self._entries[key] = (index_version, services)
+        return services
+
+
+_document_services = DocumentServices()
 
 
 class SqliteBackend(Backend):
@@ -40,6 +73,29 @@ class SqliteBackend(Backend):
 
     def expression(self, clauses, title_only: bool = False) -> str | None:
         return query.fts5_expression(clauses, title_only)
+
+    def scored(
+        self,
+        session: Session,
+        expression: str | None,
+        language: str,
+        filters: Filters,
+        concepts: list | None = None,
+        index_version: str = "",
+    ) -> list[tuple[str, float]]:
+        if not expression or not index_version:
+            return super().scored(session, expression, language, filters, concepts, index_version)
+        where, params = filters.sql(self.service_column)
+        params["expression"] = f'language : "{language_token(language)}" AND ({expression})'
+        statement = prepare(
+            f"SELECT search_fts.rowid, -bm25(search_fts, {WEIGHTS}) FROM search_fts "
+            f"WHERE search_fts MATCH :expression{where}",
+            params,
+        )
+        rows = session.execute(statement, params).tuples().all()
+        # The version was read in this transaction, which sees the index as of that version: the mapping fits.
+        services = _document_services.get(session, language, index_version)
+        return [(services[document], score) for document, score in rows]
 
     def matched(
         self, expression: str, language: str, concepts: list | None = None, scored: bool = True
