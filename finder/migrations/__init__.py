@@ -44,6 +44,6 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """What autogenerate compares: not the engine-specific full-text parts, which no model maps."""
     if type_ == "table" and name.startswith("search_fts"):
         return False
-    if type_ == "index" and name == "ix_search_documents_document":
+    if type_ == "index" and name in ("ix_search_documents_document", "ix_search_documents_titles"):
         return False
-    return not (type_ == "column" and name == "document" and obj.table.name == "search_documents")
+    return not (type_ == "column" and name in ("document", "titles") and obj.table.name == "search_documents")

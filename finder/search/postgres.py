@@ -1,5 +1,5 @@
-"""PostgreSQL full-text search: a weighted tsvector per document in `search_documents.document` (GIN index),
-ranked by ts_rank. The terms come already analysed (finder.search.text), so they are stored as given rather than
+"""PostgreSQL full-text search: a weighted tsvector per document in `search_documents.document` and the part of
+it from the titles in `search_documents.titles` (GIN indexes on both), ranked by ts_rank. The terms come already analysed (finder.search.text), so they are stored as given rather than
 re-parsed by a text search configuration: that keeps the two backends' matching identical.
 """
 
@@ -37,37 +37,47 @@ class PostgresBackend(Backend):
 
     def insert_many(self, session: Session, documents: list[tuple[int, dict[str, str]]]) -> None:
         session.execute(
-            text("UPDATE search_documents SET document = CAST(:document AS tsvector) WHERE id = :id"),
+            text(
+                "UPDATE search_documents SET document = CAST(:document AS tsvector), "
+                "titles = ts_filter(CAST(:document AS tsvector), '{a,b,c}') WHERE id = :id"
+            ),
             [{"id": document_id, "document": tsvector_literal(fields)} for document_id, fields in documents],
         )
 
     def clear(self, session: Session) -> None:
         """Nothing to do: a document's tsvector is deleted with its row."""
 
-    def expression(self, clauses, title_only: bool = False) -> str | None:
-        return query.tsquery_expression(clauses, title_only)
+    def expression(self, clauses, title_only: bool = False) -> tuple[str | None, str] | None:
+        """(what the whole document must match, what its titles must match); see query.tsquery_expressions."""
+        return query.tsquery_expressions(clauses, title_only) if clauses else None
 
     def matched(
-        self, expression: str, language: str, concepts: list | None = None, scored: bool = True
+        self, expression: tuple[str | None, str], language: str, concepts: list | None = None, scored: bool = True
     ) -> tuple[str, dict]:
-        params: dict = {"expression": expression, "language": language}
+        anywhere, titles = expression
+        params: dict = {"titles": titles, "language": language}
+        # Titles have a small tsvector of their own: matching them reads a fraction of what the whole documents
+        # hold, and a query that only needs titles is ranked on them too (as FTS5 does with a column filter).
+        where = "d.titles @@ CAST(:titles AS tsquery)"
+        vector = "d.titles"
+        if anywhere is not None:
+            params["anywhere"] = anywhere
+            where += " AND d.document @@ CAST(:anywhere AS tsquery)"
+            vector = "d.document"
         if not scored:
             score = ""
         elif not concepts:
-            score = f", ts_rank({RANK_WEIGHTS}, d.document, q, 1) AS score"
+            score = f", ts_rank({RANK_WEIGHTS}, {vector}, CAST(:titles AS tsquery), 1) AS score"
         else:
             # ts_rank knows nothing of how rare a word is (bm25 on SQLite does): each concept's rank is weighed
             # by its inverse document frequency, so "probate" counts for more than "apply".
             parts = []
             for index, (concept, weight) in enumerate(concepts):
-                params[f"c{index}"] = query.tsquery_expression([[concept]], require_title=False)
-                parts.append(
-                    f"{float(weight):.6f} * ts_rank({RANK_WEIGHTS}, d.document, CAST(:c{index} AS tsquery), 1)"
-                )
+                params[f"c{index}"] = query.tsquery_expression([[concept]])
+                parts.append(f"{float(weight):.6f} * ts_rank({RANK_WEIGHTS}, {vector}, CAST(:c{index} AS tsquery), 1)")
             score = f", {' + '.join(parts)} AS score"
         return (
-            f"SELECT d.service_id AS service_id{score} "
-            "FROM search_documents d, CAST(:expression AS tsquery) q "
-            "WHERE d.language = :language AND d.document @@ q",
+            f"SELECT d.service_id AS service_id{score} FROM search_documents d "
+            f"WHERE d.language = :language AND {where}",
             params,
         )

@@ -18,7 +18,6 @@ from rapidfuzz.distance import OSA
 from finder.search.text import MAX_QUERY_WORDS, is_stop_word, language_of, stem, words
 from finder.search.vocabulary import Stems, Vocabulary
 
-TITLE_WEIGHTS = "ABC"
 # How much a word's commonness counts against one edit when choosing a correction (per factor of ten).
 FREQUENCY_WEIGHT = 0.75
 QUOTE = re.compile(r'"')
@@ -295,38 +294,31 @@ def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = Fa
     return f"({expression}) AND {{name alt summary}} : ({' OR '.join(every)})"
 
 
-def tsquery_expression(
-    concepts_clauses: list[list[Concept]], title_only: bool = False, require_title: bool = True
-) -> str | None:
-    """The same as a PostgreSQL tsquery literal (lexemes quoted, so nothing typed is an operator)."""
+def tsquery_expression(concepts_clauses: list[list[Concept]]) -> str | None:
+    """The clauses as a PostgreSQL tsquery literal (lexemes quoted, so nothing typed is an operator)."""
     if not concepts_clauses:
         return None
 
-    def lexeme(s: str, label: str) -> str:
-        quoted = "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
-        return f"{quoted}:{label}" if label else quoted
+    def lexeme(s: str, prefix: bool) -> str:
+        return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
 
-    def alternative(a: Alternative, weights: str) -> str:
-        labels = [weights] * len(a.stems)
-        if a.prefix:
-            labels[-1] = "*" + weights
-        quoted = [lexeme(s, label) for s, label in zip(a.stems, labels, strict=True)]
+    def alternative(a: Alternative) -> str:
+        quoted = [lexeme(s, a.prefix and i == len(a.stems) - 1) for i, s in enumerate(a.stems)]
         if len(quoted) == 1:
             return quoted[0]
         return "(" + (" <-> " if a.phrase else " & ").join(quoted) + ")"
 
-    def concept(c: Concept, weights: str) -> str:
-        parts = [alternative(a, weights) for a in c.alternatives]
+    def concept(c: Concept) -> str:
+        parts = [alternative(a) for a in c.alternatives]
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
 
-    # TITLE: the weights of the name, alternate names and summary fields (see postgres.FIELD_WEIGHTS).
-    weights = TITLE_WEIGHTS if title_only else ""
-    expression = " | ".join("(" + " & ".join(concept(c, weights) for c in clause) + ")" for clause in concepts_clauses)
-    if title_only or not require_title:
-        return expression
-    if _one_concept(concepts_clauses):
-        return " | ".join(
-            "(" + " & ".join(concept(c, TITLE_WEIGHTS) for c in clause) + ")" for clause in concepts_clauses
-        )
-    every = list(dict.fromkeys(concept(c, TITLE_WEIGHTS) for clause in concepts_clauses for c in clause))
-    return f"({expression}) & ({' | '.join(every)})"
+    return " | ".join("(" + " & ".join(concept(c) for c in clause) + ")" for clause in concepts_clauses)
+
+
+def tsquery_expressions(concepts_clauses: list[list[Concept]], title_only: bool = False) -> tuple[str | None, str]:
+    """The same requirement as fts5_expression, as two tsqueries: what the whole document must match (None when
+    the second says it all) and what its titles (name, alternate names and keywords, summary) must match."""
+    if title_only or _one_concept(concepts_clauses):
+        return None, tsquery_expression(concepts_clauses)
+    every = list({id(c): c for clause in concepts_clauses for c in clause}.values())
+    return tsquery_expression(concepts_clauses), tsquery_expression([[c] for c in every])
