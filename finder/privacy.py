@@ -12,9 +12,11 @@ import re
 
 # Kept apart from other uses of the secret key: a pseudonym must not double as, say, a session signature.
 _PURPOSE = b"finder.pseudonym.v1"
-_EMAIL = re.compile(r"[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]{2,}")
+# Every repetition is bounded (as the standards bound addresses and numbers), so a long message without spaces
+# costs linear time, not quadratic backtracking.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 # Seven or more digits, allowing the spaces, dots, dashes and brackets people write numbers with.
-_PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,30}\d")
 
 
 def pseudonym(identifier: str, secret_key: str) -> str:

@@ -21,3 +21,19 @@ def test_scrub_removes_contact_details_but_keeps_ordinary_numbers():
 @given(st.text())
 def test_scrub_never_leaves_a_long_run_of_digits(text):
     assert not any(len(run) >= 7 for run in "".join(c if c.isdigit() else " " for c in scrub(text)).split())
+
+
+def test_scrub_takes_linear_time_on_long_text_without_spaces():
+    import time
+
+    def cost(n):
+        text = "x1" * n
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            scrub(text)
+            samples.append(time.perf_counter() - start)
+        return min(samples)
+
+    # 20 times the text: about 20 times the cost if linear, 400 times if quadratic.
+    assert cost(20_000) < 80 * max(cost(1_000), 1e-4)
