@@ -48,7 +48,8 @@ def switch_links() -> list[tuple[str, str, str]]:
     )
     for code in current_app.config["FINDER"].languages:
         if same_page:
-            url = url_for(endpoint, **{**request.args.to_dict(), **(request.view_args or {}), "lang": code})
+            query = request.args.to_dict() if endpoint == "web.results" else {}
+            url = url_for(endpoint, **{**query, **(request.view_args or {}), "lang": code})
         else:
             url = url_for("web.home", lang=code)
         links.append((code, autonym(code), url))
