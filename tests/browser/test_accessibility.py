@@ -22,6 +22,17 @@ def load(new_page, audit_paths, page_type: str, language: str, width: int = 1280
     return page
 
 
+def test_axe_reports_the_violations_of_a_faulty_page(browser):
+    # The audit itself can fail: a page without a language and with an image without text is caught and named.
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content('<html><body><main><img src="data:,"><a href="/x"></a></main></body></html>')
+    found = axe.violations(page)
+    context.close()
+    assert {"html-has-lang", "image-alt", "link-name"} <= {v["id"] for v in found}
+    assert "image-alt (critical): Images must have alternative text <https://" in axe.report(found)
+
+
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("page_type", PAGE_TYPES)
