@@ -13,6 +13,7 @@ from finder.catalogue.models import (
     Agency,
     Category,
     LifeEvent,
+    Office,
     Service,
     ServiceCategory,
     ServiceLifeEvent,
@@ -30,7 +31,7 @@ SERVICE_LOADING = (
     selectinload(Service.channels),
     selectinload(Service.documents),
     selectinload(Service.costs),
-    selectinload(Service.offices).selectinload(ServiceOffice.office),
+    selectinload(Service.offices).selectinload(ServiceOffice.office).selectinload(Office.hours),
     selectinload(Service.categories).selectinload(ServiceCategory.category),
     selectinload(Service.life_events),
 )

@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from finder.api.problems import problem_response
+
 MESSAGES = {
     400: lambda: _("We could not understand that request. Please go back and try again."),
     404: lambda: _("We cannot find that page. It may have moved, or the address may be wrong."),
@@ -17,7 +19,10 @@ MESSAGES = {
 
 def _page(error: HTTPException):
     # CSRFError is a 400 too, with its own explanation.
-    if request.path.startswith("/api/") or request.path.startswith("/channels/"):
+    if request.path.startswith("/api/"):
+        # These handlers, by status code, come before the API's own for every HTTP error: answer as it does.
+        return problem_response(error.code or 500, error.name, error.description or error.name)
+    if request.path.startswith("/channels/"):
         return error
     status = error.code or 500
     if isinstance(error, CSRFError):
