@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 from flask import Flask
@@ -41,8 +42,9 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 WIDTHS = {375: PHONE, 1280: DESKTOP}
 LANGUAGES = ("en", "ar")
-# The query of the issue's scenario, whose top result gives the service, agency and life-event pages to audit.
-AUDIT_QUERY = "lost passport"
+# The issue's scenario query in each language; the English one's top result gives the service, agency and
+# life-event pages to audit.
+QUERIES = {"en": "lost passport", "ar": "جواز سفر"}
 
 
 @dataclass(frozen=True)
@@ -141,23 +143,28 @@ def new_page(browser, live_server: LiveServer) -> Iterator[Callable[..., object]
 
 
 @pytest.fixture(scope="session")
-def audit_paths(live_server: LiveServer) -> dict[str, str]:
-    """Each page type to audit, as a path with `{lang}` for the language, from the demo catalogue.
+def audit_paths(live_server: LiveServer) -> dict[str, dict[str, str]]:
+    """The path of each page type to audit, by language, from the demo catalogue.
 
-    The service is the top result for the scenario's query; the agency is that service's, the life event the one
-    search relates to the query (or else the first).
+    Results are for the scenario's query in the page's language (an English query on an Arabic page finds nothing,
+    which is the zero-result page's case); the service is the top result for the English query, the agency that
+    service's, the life event the one search relates to the query (or else the first).
     """
     with live_server.app.extensions["finder.db"].sessions() as session:
-        results = search.search(session, search.SearchRequest(text=AUDIT_QUERY, language="en"))
+        results = search.search(session, search.SearchRequest(text=QUERIES["en"], language="en"))
         service = catalogue.published_service(session, results.hits[0].service_id)
         events = catalogue.life_events(session)
         related = [e for e in events if e.id in set(results.life_events)]
         event = (related or events)[0]
-        return {
+        templates = {
             "home": "/{lang}/",
-            "results": "/{lang}/search?q=lost+passport",
+            "results": "/{lang}/search?q={query}",
             "zero-results": "/{lang}/search?q=xqzzyv",
             "service": f"/{{lang}}/services/{service.slug}",
             "agency": f"/{{lang}}/agencies/{service.agency.slug}",
             "life-event": f"/{{lang}}/life-events/{event.slug}",
         }
+    return {
+        page_type: {lang: template.format(lang=lang, query=quote_plus(QUERIES[lang])) for lang in LANGUAGES}
+        for page_type, template in templates.items()
+    }

@@ -22,7 +22,7 @@ def test_chromium_fetches_only_the_site_within_budget(new_page, live_server, aud
     requests, responses = [], []
     page.on("request", lambda request: requests.append(request))
     page.on("response", lambda response: responses.append(response))
-    page.goto(audit_paths[page_type].format(lang=language))
+    page.goto(audit_paths[page_type][language])
     outside = [r.url for r in requests if not r.url.startswith(live_server.url)]
     assert not outside, f"{page.url} loads from outside the site: {outside}"
     sizes = {r.url: len(r.body()) for r in responses if r.ok and r.request.method == "GET"}
