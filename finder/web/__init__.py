@@ -22,13 +22,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)
-    # gzip (and brotli where the client asks) for pages, CSS and XML; small bodies are not worth it.
+    # Brotli or gzip for pages and XML; static files are streamed, which Flask-Compress compresses with brotli (or
+    # zstd) only. Small bodies are not worth it.
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     Compress(app)
     # The session cookie only carries the forms' CSRF token.
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", (app.config["FINDER"].public_url or "").startswith("https://"))
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = (app.config["FINDER"].public_url or "").startswith("https://")
 
 
 __all__ = ["blueprint", "init_app", "interface_language"]

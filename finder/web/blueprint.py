@@ -50,8 +50,14 @@ def _page_context() -> dict[str, Any]:
         "language_links": language.switch_links,
         "lang_attr": presenters.lang_attr,
         "static_url": static_url,
+        "base_url": base_url(),
         "settings": current_app.config["FINDER"],
     }
+
+
+def base_url() -> str:
+    """Where the site is published (FINDER_PUBLIC_URL), else where this request came in; without a final slash."""
+    return (current_app.config["FINDER"].public_url or request.host_url).rstrip("/")
 
 
 def static_url(filename: str) -> str:

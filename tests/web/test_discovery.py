@@ -47,3 +47,25 @@ def test_pages_name_their_canonical_address_and_language_alternates(demo_client)
     assert re.search(
         r'<link rel="alternate" hreflang="fr" href="http://localhost/fr/services/apply-for-first-adult-passport', html
     )
+
+
+def test_links_that_leave_the_app_use_the_public_address(demo_url):
+    from tests.conftest import make_app
+
+    app = make_app(demo_url, public_url="https://finder.example")
+    try:
+        client = app.test_client()
+        response = client.get("/en/services/apply-for-first-adult-passport")
+        html = response.get_data(as_text=True)
+        assert '<link rel="canonical" href="https://finder.example/en/services/apply-for-first-adult-passport">' in html
+        assert '"url":"https://finder.example/en/services/apply-for-first-adult-passport"' in html
+        assert "Sitemap: https://finder.example/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
+        session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+        assert "Secure" in session_cookie and "SameSite=Lax" in session_cookie
+    finally:
+        app.extensions["finder.db"].dispose()
+
+
+def test_the_front_door_varies_by_language_preferences(demo_client):
+    vary = demo_client.get("/").headers["Vary"]
+    assert "Accept-Language" in vary and "Cookie" in vary

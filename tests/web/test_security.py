@@ -60,6 +60,9 @@ def test_pages_are_compressed(demo_client):
     response = demo_client.get(SERVICE, headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
     assert b"<h1" in gzip.decompress(response.data)
+    # Static files are streamed, which Flask-Compress does with brotli (what browsers offer over https), not gzip.
+    css = demo_client.get("/static/site.css", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert css.headers["Content-Encoding"] == "br"
 
 
 def test_static_files_have_an_etag_and_long_caching_behind_a_versioned_url(demo_client):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, url_for
 from sqlalchemy import select
 
 from finder.catalogue import Agency, Category, LifeEvent, Service, ServiceStatus
 from finder.db import request_session
-from finder.web.blueprint import blueprint
+from finder.web.blueprint import base_url, blueprint
 from finder.web.language import preferred_language
 
 LISTS = ("web.home", "web.a_to_z", "web.agencies", "web.life_events", "web.categories")
-
-
-def base_url() -> str:
-    return (current_app.config["FINDER"].public_url or request.host_url).rstrip("/")
 
 
 @blueprint.get("/sitemap.xml")

@@ -17,7 +17,9 @@ ALL_SERVICES = 10_000
 
 @blueprint.get("/")
 def choose_language():
-    return redirect(url_for("web.home", lang=preferred_language()), 302)
+    response = redirect(url_for("web.home", lang=preferred_language()), 302)
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 @blueprint.get("/<lang>/")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from finder import catalogue, metrics, search
 from finder.catalogue import ChannelKind, Service
 from finder.db import request_session
 from finder.web import errors, presenters, visitors
-from finder.web.blueprint import blueprint
+from finder.web.blueprint import base_url, blueprint
 from finder.web.language import page_language
 
 MAX_COMMENT = 500
@@ -51,7 +51,6 @@ def _related(service: Service) -> list[search.SearchHit]:
 def service(slug: str) -> str:
     found = _published(slug)
     visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=found.id)
-    settings = current_app.config["FINDER"]
     channels = {kind: [c for c in found.channels if c.kind is kind] for kind in ChannelKind}
     offices = [
         {
@@ -80,7 +79,7 @@ def service(slug: str) -> str:
         json_ld=presenters.json_ld(
             {
                 "@context": "https://schema.org",
-                **catalogue.government_service(found, page_language(), settings.public_url or request.host_url),
+                **catalogue.government_service(found, page_language(), base_url()),
             }
         ),
     )
