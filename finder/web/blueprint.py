@@ -49,6 +49,7 @@ def _page_context() -> dict[str, Any]:
         "page_dir": "rtl" if code in language.RIGHT_TO_LEFT else "ltr",
         "language_links": language.switch_links,
         "lang_attr": presenters.lang_attr,
+        "ltr": presenters.ltr,
         "static_url": static_url,
         "base_url": base_url(),
         "settings": current_app.config["FINDER"],

@@ -54,6 +54,11 @@ def channel_name(channel: str) -> str:
     return CHANNEL_NAMES[channel]() if channel in CHANNEL_NAMES else channel
 
 
+def ltr(value: str) -> Markup:
+    """A phone number or address inside running text, kept left-to-right in an Arabic sentence."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
 class Block(NamedTuple):
     """A paragraph (`items` of one) or a numbered list, from plain catalogue text."""
 

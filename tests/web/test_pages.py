@@ -84,6 +84,9 @@ def test_content_missing_in_the_language_is_marked_with_the_language_it_is_in(de
     assert "立即开始" in html  # the interface itself is in Chinese
     arabic = body(demo_client.get(f"/ar/services/{PASSPORT}"))
     assert re.search(r"<h1>[^<]*جواز[^<]*</h1>", arabic)
+    # Numbers and addresses read left to right inside Arabic text; addresses are in the catalogue's language.
+    assert '<a dir="ltr" href="tel:+' in arabic and '<span lang="en" dir="ltr">14 Harbour Road' in arabic
+    assert '<bdi dir="ltr">+1 202 555 0142</bdi>' in arabic
 
 
 @pytest.mark.parametrize(("language", "text"), [("en", "lost passport"), ("ar", "جواز سفر")])
