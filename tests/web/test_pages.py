@@ -130,7 +130,15 @@ def test_zero_results_still_help(demo_app):
 
 @pytest.mark.parametrize(
     "query",
-    ["q=" + "x" * 201, "q=a&page=0", "q=a&page=x", "q=a&page=101", "q=a&category=no-such", "q=a&channel=pigeon"],
+    [
+        "q=" + "x" * 201,
+        "q=a&page=0",
+        "q=a&page=x",
+        "q=a&page=101",
+        "q=passport&page=90",
+        "q=a&category=no-such",
+        "q=a&channel=pigeon",
+    ],
 )
 def test_bad_search_parameters_get_a_clear_400(demo_client, query):
     response = demo_client.get("/en/search?" + query)

@@ -67,6 +67,9 @@ def results():
         )
     except search.UnknownFilter:
         return errors.page(400, _("There is no such filter."))
+    pages = max(1, -(-found.total // PER_PAGE))
+    if args["page"] > pages:
+        return errors.page(400, _("There is no such page of results."))
     if args["page"] == 1:
         visitors.record(
             metrics.EventKind.SEARCH,
@@ -80,7 +83,6 @@ def results():
         wanted = {**args, "page": None, **changes}
         return url_for("web.results", **{k: v for k, v in wanted.items() if v not in (None, "", 1)})
 
-    pages = max(1, -(-found.total // PER_PAGE))
     return render_template(
         "results.html",
         args=args,
@@ -90,6 +92,7 @@ def results():
         filters=filters,
         link=link,
         pages=pages,
+        first_number=(args["page"] - 1) * PER_PAGE + 1,
         life_events=_life_events() if not found.total else [],
     )
 
