@@ -139,11 +139,6 @@ PHONE_NUMBERS = r"""() => { const found = [];
     return found; }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, to fix in the templates: phone numbers in base.html (footer), macros.html (contact), "
-    "service.html and agency.html (tel: links) have no left-to-right isolate such as <bdi dir=ltr>",
-)
 @pytest.mark.parametrize("page_type", ["home", "service"])
 def test_phone_numbers_read_left_to_right_on_arabic_pages(new_page, audit_paths, page_type):
     # In a right-to-left paragraph the spaces between digit groups are neutral, so without an isolate
