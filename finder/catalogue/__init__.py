@@ -35,6 +35,7 @@ from finder.catalogue.queries import (
     published_service,
     published_services,
     published_services_by_id,
+    related_services,
 )
 from finder.catalogue.translation import Localised, localised
 
@@ -68,5 +69,6 @@ __all__ = [
     "published_service",
     "published_services",
     "published_services_by_id",
+    "related_services",
     "write_hsds_tables",
 ]

@@ -88,6 +88,25 @@ def published_service(session: Session, id_or_slug: str) -> Service | None:
     return service
 
 
+def related_services(session: Session, service: Service, limit: int = 5) -> list[Service]:
+    """Other published services filed under the service's first category, in name order (one light query)."""
+    if not service.categories:
+        return []
+    return list(
+        session.scalars(
+            select(Service)
+            .join(ServiceCategory, ServiceCategory.service_id == Service.id)
+            .where(
+                ServiceCategory.category_id == service.categories[0].category_id,
+                Service.id != service.id,
+                Service.status == ServiceStatus.PUBLISHED,
+            )
+            .order_by(Service.name, Service.id)
+            .limit(limit)
+        )
+    )
+
+
 def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
     """Published services, loaded for listing, in the order of the ids given."""
     found = {

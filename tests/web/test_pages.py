@@ -167,7 +167,9 @@ def test_service_page_has_every_part(demo_client):
     assert re.search(r"Last reviewed: \w+ \d+, 2026", html)
     assert re.search(r"<strong>(\$|€|£|[A-Z]{3})?[\d,.]+|<strong>Free</strong>", html)
     assert 'href="/en/agencies/passport-and-immigration-department"' in html
-    assert ">Related services</h2>" in html
+    related = service_links(html.split(">Related services</h2>")[1].split("</section>")[0])
+    assert 1 <= len(related) <= 5 and "apply-for-first-adult-passport" not in related
+    assert all("passport" in slug or "travel" in slug for slug in related)  # the same category: passports
     assert 'name="useful" value="yes"' in html and 'name="useful" value="no"' in html
     assert 'name="comment"' in html and "personal details" in html
     assert '"@type":"GovernmentService"' in html

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from finder import catalogue, metrics, search
+from finder import catalogue, metrics
 from finder.catalogue import ChannelKind, Service
 from finder.db import request_session
 from finder.web import errors, presenters, visitors
@@ -32,19 +32,6 @@ def online_url(service: Service) -> str | None:
         if channel.kind is ChannelKind.ONLINE and urlsplit(channel.value).scheme in ("http", "https"):
             return channel.value
     return None
-
-
-def _related(service: Service) -> list[search.SearchHit]:
-    """Other services of the service's first category (search's browse mode gives them in the page's language)."""
-    if not service.categories:
-        return []
-    found = search.search(
-        request_session(),
-        search.SearchRequest(
-            text="", language=page_language(), category=service.categories[0].category_id, per_page=RELATED + 1
-        ),
-    )
-    return [hit for hit in found.hits if hit.service_id != service.id][:RELATED]
 
 
 @blueprint.get("/<lang>/services/<slug>")
@@ -74,7 +61,7 @@ def service(slug: str) -> str:
         emails=channels[ChannelKind.EMAIL],
         offices=offices,
         agency_name=presenters.text(found.agency, "name"),
-        related=_related(found),
+        related=presenters.listings(catalogue.related_services(request_session(), found, RELATED)),
         last_reviewed=presenters.long_date(found.last_reviewed),
         json_ld=presenters.json_ld(
             {
