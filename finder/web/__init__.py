@@ -11,6 +11,7 @@ from flask_compress import Compress
 
 from finder.web import errors, security
 from finder.web.blueprint import blueprint
+from finder.web.inputs import SlugConverter
 from finder.web.language import interface_language
 
 # Importing the page modules registers their routes on the blueprint.
@@ -19,6 +20,7 @@ from finder.web.pages import browse, discovery, home, search_pages, service_page
 
 def init_app(app: Flask) -> None:
     """Register the pages, their error pages, security headers and response compression."""
+    app.url_map.converters["slug"] = SlugConverter
     app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

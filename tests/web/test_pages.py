@@ -41,6 +41,28 @@ def test_an_unknown_language_or_page_is_a_helpful_404(demo_client):
         assert response.status_code == 404 and "<h1>" in body(response), path
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/services/a%00b",
+        "/en/agencies/a%00b",
+        "/en/life-events/A%00",
+        "/en/categories/" + "a" * 121,
+        "/go/a%00b",
+        "/e%00/",
+    ],
+)
+def test_addresses_that_cannot_be_catalogue_slugs_are_404_before_any_query(demo_client, path):
+    # PostgreSQL refuses a NUL character in a query parameter: it must never reach the database.
+    assert demo_client.get(path).status_code == 404
+
+
+def test_control_characters_in_a_search_are_dropped(demo_client):
+    html = body(demo_client.get("/en/search?q=lost%00+pass%07port"))
+    assert "Results for “lost passport”" in html
+    assert demo_client.get("/en/search?q=x&life_event=a%00b").status_code == 400
+
+
 @pytest.mark.parametrize("language", ["en", "ar"])
 @pytest.mark.parametrize(
     "path",

@@ -20,7 +20,7 @@ def agencies() -> str:
     return render_template("agencies.html", agencies=items)
 
 
-@blueprint.get("/<lang>/agencies/<slug>")
+@blueprint.get("/<lang>/agencies/<slug:slug>")
 def agency(slug: str) -> str:
     session = request_session()
     found = catalogue.agency(session, slug)
@@ -48,7 +48,7 @@ def life_events() -> str:
     return render_template("life_events.html", life_events=events)
 
 
-@blueprint.get("/<lang>/life-events/<slug>")
+@blueprint.get("/<lang>/life-events/<slug:slug>")
 def life_event(slug: str) -> str:
     session = request_session()
     event = catalogue.life_event(session, slug)
@@ -72,7 +72,7 @@ def categories() -> str:
     return render_template("categories.html", categories=tree)
 
 
-@blueprint.get("/<lang>/categories/<slug>")
+@blueprint.get("/<lang>/categories/<slug:slug>")
 def category(slug: str) -> str:
     session = request_session()
     found = catalogue.category(session, slug)

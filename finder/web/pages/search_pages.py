@@ -14,6 +14,7 @@ from finder.api.facets import facet_lists
 from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import blueprint
+from finder.web.inputs import FILTER_VALUE, plain_text
 from finder.web.language import page_language
 
 PER_PAGE = 10
@@ -26,7 +27,7 @@ FILTERS = ("category", "life_event", "agency", "channel")
 def _checked_args() -> tuple[dict[str, Any], list[str]]:
     """The search's parameters from the query string, and what is wrong with them in the visitor's words."""
     problems: list[str] = []
-    q = " ".join(request.args.get("q", "").split())
+    q = plain_text(request.args.get("q", ""))
     if len(q) > MAX_QUERY:
         problems.append(_("Your search is too long: please use at most %(max)s characters.", max=MAX_QUERY))
     page_text = request.args.get("page", "1") or "1"
@@ -34,7 +35,7 @@ def _checked_args() -> tuple[dict[str, Any], list[str]]:
     if not 1 <= page <= MAX_PAGE:
         problems.append(_("There is no such page of results."))
     filters = {name: request.args.get(name) or None for name in FILTERS}
-    if any(value and len(value) > 120 for value in filters.values()):
+    if any(value and not FILTER_VALUE.fullmatch(value) for value in filters.values()):
         problems.append(_("There is no such filter."))
     return {"q": q, "page": page, **filters}, problems
 
@@ -103,13 +104,13 @@ def _life_events() -> list[tuple[str, Any]]:
 
 @blueprint.post("/<lang>/search/unmet")
 def unmet():
-    looking_for = " ".join(request.form.get("looking_for", "").split())
+    looking_for = plain_text(request.form.get("looking_for", ""))
     if not looking_for:
         return errors.page(400, _("Please tell us what you were looking for."))
     if len(looking_for) > MAX_LOOKING_FOR:
         return errors.page(400, _("Please use at most %(max)s characters.", max=MAX_LOOKING_FOR))
     if not visitors.allow_feedback():
         abort(429)
-    searched = " ".join(request.form.get("q", "").split())[:MAX_QUERY]
+    searched = plain_text(request.form.get("q", ""))[:MAX_QUERY]
     visitors.record(metrics.EventKind.UNMET_DEMAND, query=looking_for, detail={"search": searched} if searched else {})
     return render_template("thanks.html", back=url_for("web.home"))

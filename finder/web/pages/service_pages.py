@@ -12,6 +12,7 @@ from finder.catalogue import ChannelKind, Service
 from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import base_url, blueprint
+from finder.web.inputs import plain_text
 from finder.web.language import page_language
 
 MAX_COMMENT = 500
@@ -34,7 +35,7 @@ def online_url(service: Service) -> str | None:
     return None
 
 
-@blueprint.get("/<lang>/services/<slug>")
+@blueprint.get("/<lang>/services/<slug:slug>")
 def service(slug: str) -> str:
     found = _published(slug)
     visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=found.id)
@@ -72,13 +73,13 @@ def service(slug: str) -> str:
     )
 
 
-@blueprint.post("/<lang>/services/<slug>/feedback")
+@blueprint.post("/<lang>/services/<slug:slug>/feedback")
 def feedback(slug: str):
     found = _published(slug)
     answer = request.form.get("useful")
     if answer not in ("yes", "no"):
         return errors.page(400, _("Please answer Yes or No."))
-    comment = " ".join(request.form.get("comment", "").split())
+    comment = plain_text(request.form.get("comment", ""))
     if len(comment) > MAX_COMMENT:
         return errors.page(400, _("Please use at most %(max)s characters.", max=MAX_COMMENT))
     if not visitors.allow_feedback():
@@ -87,7 +88,7 @@ def feedback(slug: str):
     return render_template("thanks.html", back=url_for("web.service", slug=slug))
 
 
-@blueprint.get("/go/<slug>")
+@blueprint.get("/go/<slug:slug>")
 def click_out(slug: str):
     found = _published(slug)
     target = online_url(found)
