@@ -52,11 +52,14 @@ class LiveServer:
     app: Flask
     url: str
 
-    def usage_count(self, kind: str, service_id: str | None = None) -> int:
-        """Usage events of a kind (for a service) in the server's log, after flushing any buffer."""
+    def _flush_usage_log(self) -> None:
         log = self.app.extensions["finder.usage_log"]
-        if hasattr(log, "flush"):
+        if hasattr(log, "flush"):  # a buffering log writes its events now
             log.flush()
+
+    def usage_count(self, kind: str, service_id: str | None = None) -> int:
+        """Usage events of a kind (for a service) in the server's log."""
+        self._flush_usage_log()
         query = select(func.count()).select_from(UsageEventRow).where(UsageEventRow.kind == kind)
         if service_id is not None:
             query = query.where(UsageEventRow.service_id == service_id)
@@ -64,9 +67,8 @@ class LiveServer:
             return session.scalar(query)
 
     def usage_events(self, kind: str, service_id: str) -> list[UsageEventRow]:
-        log = self.app.extensions["finder.usage_log"]
-        if hasattr(log, "flush"):
-            log.flush()
+        """A service's usage events of a kind, oldest first."""
+        self._flush_usage_log()
         query = select(UsageEventRow).where(UsageEventRow.kind == kind, UsageEventRow.service_id == service_id)
         with self.app.extensions["finder.db"].sessions() as session:
             return list(session.scalars(query.order_by(UsageEventRow.id)))
