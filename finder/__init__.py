@@ -7,8 +7,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
 
 from finder import search
 from finder.config import Settings, load_settings
@@ -21,7 +22,8 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory: settings from the environment, then `config` overrides (used by tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The web pages' stylesheet is the app's only static content.
+    app = Flask(__name__, instance_relative_config=True, static_folder="web/static")
     settings = load_settings(Path(app.instance_path))
     if config:
         settings = settings.with_overrides(config)
@@ -41,13 +43,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     Babel(
         app,
-        locale_selector=lambda: request.accept_languages.best_match(settings.languages) or settings.default_language,
+        locale_selector=web.interface_language,
         default_translation_directories=str(TRANSLATIONS),
     )
 
     app.teardown_appcontext(close_request_session)
     api.init_app(app)
-    app.register_blueprint(web.blueprint)
+    # Every form is CSRF-protected; the API only reads, and a channel's webhook exempts itself.
+    CSRFProtect(app)
+    web.init_app(app)
 
     @app.get("/healthz")
     def healthz():

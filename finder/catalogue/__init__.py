@@ -13,6 +13,7 @@ from finder.catalogue.import_export import (
     write_hsds_tables,
 )
 from finder.catalogue.import_export.hsds import HsdsExporter
+from finder.catalogue.import_export.jsonld import government_organization, government_service
 from finder.catalogue.models import (
     Agency,
     Category,
@@ -26,9 +27,15 @@ from finder.catalogue.queries import (
     Page,
     agencies,
     agency,
+    categories,
+    category,
+    life_event,
+    life_event_journey,
+    life_events,
     published_service,
     published_services,
     published_services_by_id,
+    related_services,
 )
 from finder.catalogue.translation import Localised, localised
 
@@ -49,11 +56,19 @@ __all__ = [
     "ServiceStatus",
     "agencies",
     "agency",
+    "categories",
+    "category",
     "export_catalogue",
+    "government_organization",
+    "government_service",
     "import_path",
+    "life_event",
+    "life_event_journey",
+    "life_events",
     "localised",
     "published_service",
     "published_services",
     "published_services_by_id",
+    "related_services",
     "write_hsds_tables",
 ]

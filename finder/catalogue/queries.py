@@ -9,7 +9,17 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder.catalogue.models import Agency, Service, ServiceCategory, ServiceOffice, ServiceStatus
+from finder.catalogue.models import (
+    Agency,
+    Category,
+    LifeEvent,
+    Office,
+    Service,
+    ServiceCategory,
+    ServiceLifeEvent,
+    ServiceOffice,
+    ServiceStatus,
+)
 
 T = TypeVar("T")
 
@@ -21,7 +31,7 @@ SERVICE_LOADING = (
     selectinload(Service.channels),
     selectinload(Service.documents),
     selectinload(Service.costs),
-    selectinload(Service.offices).selectinload(ServiceOffice.office),
+    selectinload(Service.offices).selectinload(ServiceOffice.office).selectinload(Office.hours),
     selectinload(Service.categories).selectinload(ServiceCategory.category),
     selectinload(Service.life_events),
 )
@@ -68,11 +78,33 @@ def published_services(
     return _paginate(session, query, page, per_page)
 
 
-def published_service(session: Session, service_id: str) -> Service | None:
-    service = session.scalar(select(Service).where(Service.id == service_id).options(*SERVICE_LOADING))
+def published_service(session: Session, id_or_slug: str) -> Service | None:
+    """A published service, fully loaded, by its id or its slug (web addresses use the slug)."""
+    service = session.scalar(
+        select(Service).where((Service.id == id_or_slug) | (Service.slug == id_or_slug)).options(*SERVICE_LOADING)
+    )
     if service is None or service.status is not ServiceStatus.PUBLISHED:
         return None
     return service
+
+
+def related_services(session: Session, service: Service, limit: int = 5) -> list[Service]:
+    """Other published services filed under the service's first category, in name order (one light query)."""
+    if not service.categories:
+        return []
+    return list(
+        session.scalars(
+            select(Service)
+            .join(ServiceCategory, ServiceCategory.service_id == Service.id)
+            .where(
+                ServiceCategory.category_id == service.categories[0].category_id,
+                Service.id != service.id,
+                Service.status == ServiceStatus.PUBLISHED,
+            )
+            .order_by(Service.name, Service.id)
+            .limit(limit)
+        )
+    )
 
 
 def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
@@ -92,5 +124,42 @@ def agencies(session: Session, *, page: int = 1, per_page: int = 50) -> Page[Age
     return _paginate(session, select(Agency).order_by(Agency.name, Agency.id), page, per_page)
 
 
-def agency(session: Session, agency_id: str) -> Agency | None:
-    return session.get(Agency, agency_id)
+def agency(session: Session, id_or_slug: str) -> Agency | None:
+    """An agency by its id or its slug."""
+    return session.scalar(select(Agency).where((Agency.id == id_or_slug) | (Agency.slug == id_or_slug)))
+
+
+def life_events(session: Session) -> list[LifeEvent]:
+    """Every life event, in the catalogue's order."""
+    return list(session.scalars(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name)))
+
+
+def life_event(session: Session, slug: str) -> LifeEvent | None:
+    return session.scalar(select(LifeEvent).where(LifeEvent.slug == slug))
+
+
+def life_event_journey(session: Session, event: LifeEvent) -> list[Service]:
+    """The event's published services in the order a citizen needs them: its steps first, then the rest by name."""
+    rows = session.execute(
+        select(Service, ServiceLifeEvent.step)
+        .join(ServiceLifeEvent, ServiceLifeEvent.service_id == Service.id)
+        .where(ServiceLifeEvent.life_event_id == event.id, Service.status == ServiceStatus.PUBLISHED)
+        .options(*LISTING_LOADING)
+    ).all()
+    return [service for service, _ in sorted(rows, key=lambda r: (r[1] is None, r[1] or 0, r[0].name))]
+
+
+def categories(session: Session) -> list[Category]:
+    """Every category, top-level ones with their children loaded, in name order."""
+    return list(
+        session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_(None))
+            .order_by(Category.name)
+            .options(selectinload(Category.children))
+        )
+    )
+
+
+def category(session: Session, slug: str) -> Category | None:
+    return session.scalar(select(Category).where(Category.slug == slug).options(selectinload(Category.children)))

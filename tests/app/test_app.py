@@ -27,10 +27,10 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     assert response.get_json()["database"] == "unreachable"
 
 
-def test_home_page_counts_published_services(demo_client):
-    response = demo_client.get("/")
-    assert response.status_code == 200
-    assert b"services are published" in response.data
+def test_the_front_door_sends_visitors_to_the_home_page_in_their_language(demo_client):
+    response = demo_client.get("/", headers={"Accept-Language": "fr"})
+    assert response.status_code == 302 and response.headers["Location"] == "/fr/"
+    assert demo_client.get("/fr/").status_code == 200
 
 
 def test_development_secret_is_generated_once_and_kept(tmp_path: Path):

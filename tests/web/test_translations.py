@@ -10,6 +10,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("ar", "zh", "fr", "ru", "es")
+# Words that really are the same in a language (checked by a native speaker), not English left untranslated.
+SAME_WORD = {"es": {"No"}, "fr": {"Services"}}
 METHODS = [("finder/**.py", "python"), ("channels/**.py", "python"), ("finder/**/templates/**.html", "jinja2")]
 
 
@@ -35,14 +37,19 @@ def test_every_string_is_really_translated(language):
     template = {m.id for m in _catalog(ROOT / "translations" / "messages.pot") if m.id}
     catalog = {m.id: m.string for m in _catalog(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")}
     missing = [i for i in template if not catalog.get(i)]
-    copied = [i for i in template if catalog.get(i) == i]
+    copied = [i for i in template if catalog.get(i) == i and i not in SAME_WORD.get(language, set())]
     assert missing == [] and copied == []
 
 
 def test_the_home_page_speaks_the_visitors_language(demo_client):
-    arabic = demo_client.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    def home(accept: str) -> str:
+        # A new visitor each time: a remembered choice would win over Accept-Language.
+        client = demo_client.application.test_client()
+        return client.get("/", headers={"Accept-Language": accept}, follow_redirects=True).get_data(as_text=True)
+
+    arabic = home("ar")
     assert 'lang="ar" dir="rtl"' in arabic and "دليل الخدمات" in arabic
-    french = demo_client.get("/", headers={"Accept-Language": "fr-CA,fr;q=0.9"}).get_data(as_text=True)
-    assert 'lang="fr" dir="ltr"' in french and "services publics" in french
-    english = demo_client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    french = home("fr-CA,fr;q=0.9")
+    assert 'lang="fr" dir="ltr"' in french and "service public" in french
+    english = home("de")
     assert 'lang="en"' in english and "Service Finder" in english

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from finder.catalogue.models import ChannelKind, Office, Service
+from finder.catalogue.models import Agency, ChannelKind, Office, Service
 
 DAY_NAMES = {
     "mo": "Monday",
@@ -51,6 +51,22 @@ def _place(office: Office, language: str) -> dict[str, Any]:
     return _clean(place)
 
 
+def government_organization(agency: Agency, language: str) -> dict[str, Any]:
+    """An agency as a schema.org GovernmentOrganization."""
+    return _clean(
+        {
+            "@type": "GovernmentOrganization",
+            "@id": f"urn:uuid:{agency.id}",
+            "name": _text(agency, "name", language),
+            "alternateName": agency.acronym,
+            "description": _text(agency, "description", language),
+            "url": agency.website,
+            "email": agency.email,
+            "telephone": agency.phone,
+        }
+    )
+
+
 def government_service(service: Service, language: str, public_url: str | None = None) -> dict[str, Any]:
     """One service as a schema.org GovernmentService."""
     agency = service.agency
@@ -76,17 +92,7 @@ def government_service(service: Service, language: str, public_url: str | None =
         "audience": {"@type": "Audience", "audienceType": _text(service, "eligibility", language)}
         if service.eligibility
         else None,
-        "provider": _clean(
-            {
-                "@type": "GovernmentOrganization",
-                "@id": f"urn:uuid:{agency.id}",
-                "name": _text(agency, "name", language),
-                "alternateName": agency.acronym,
-                "url": agency.website,
-                "email": agency.email,
-                "telephone": agency.phone,
-            }
-        ),
+        "provider": government_organization(agency, language),
         "availableChannel": channel if len(channel) > 1 else None,
         "offers": [
             _clean(

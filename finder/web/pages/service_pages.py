@@ -1,0 +1,98 @@
+"""A service's page, its "Is this page useful?" form, and "Start now", which goes out through `/go/<slug>`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from finder import catalogue, metrics
+from finder.catalogue import ChannelKind, Service
+from finder.db import request_session
+from finder.web import errors, presenters, visitors
+from finder.web.blueprint import base_url, blueprint
+from finder.web.inputs import plain_text
+from finder.web.language import page_language
+
+MAX_COMMENT = 500
+RELATED = 5
+
+
+def _published(slug: str) -> Service:
+    service = catalogue.published_service(request_session(), slug)
+    # Only the slug is an address: an id would give the same page under a second URL.
+    if service is None or service.slug != slug:
+        abort(404)
+    return service
+
+
+def online_url(service: Service) -> str | None:
+    """The service's registered online address, if it has a web one (never a javascript: or other scheme)."""
+    for channel in service.channels:
+        if channel.kind is ChannelKind.ONLINE and urlsplit(channel.value).scheme in ("http", "https"):
+            return channel.value
+    return None
+
+
+@blueprint.get("/<lang>/services/<slug:slug>")
+def service(slug: str) -> str:
+    found = _published(slug)
+    visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=found.id)
+    channels = {kind: [c for c in found.channels if c.kind is kind] for kind in ChannelKind}
+    offices = [
+        {
+            "name": presenters.text(link.office, "name"),
+            "address": presenters.address(link.office),
+            "today": presenters.today_hours(link.office),
+            "phone": link.office.phone,
+        }
+        for link in found.offices
+    ]
+    return render_template(
+        "service.html",
+        service=found,
+        field=lambda name: presenters.text(found, name),
+        blocks=presenters.blocks,
+        documents=[presenters.text(d, "name") for d in found.documents],
+        costs=presenters.costs(found),
+        start=online_url(found),
+        phones=channels[ChannelKind.PHONE],
+        sms=channels[ChannelKind.SMS],
+        emails=channels[ChannelKind.EMAIL],
+        offices=offices,
+        agency_name=presenters.text(found.agency, "name"),
+        related=presenters.listings(catalogue.related_services(request_session(), found, RELATED)),
+        last_reviewed=presenters.long_date(found.last_reviewed),
+        json_ld=presenters.json_ld(
+            {
+                "@context": "https://schema.org",
+                **catalogue.government_service(found, page_language(), base_url()),
+            }
+        ),
+    )
+
+
+@blueprint.post("/<lang>/services/<slug:slug>/feedback")
+def feedback(slug: str):
+    found = _published(slug)
+    answer = request.form.get("useful")
+    if answer not in ("yes", "no"):
+        return errors.page(400, _("Please answer Yes or No."))
+    comment = plain_text(request.form.get("comment", ""))
+    if len(comment) > MAX_COMMENT:
+        return errors.page(400, _("Please use at most %(max)s characters.", max=MAX_COMMENT))
+    if not visitors.allow_feedback():
+        abort(429)
+    visitors.record(metrics.EventKind.FEEDBACK, service_id=found.id, useful=answer == "yes", comment=comment or None)
+    return render_template("thanks.html", back=url_for("web.service", slug=slug))
+
+
+@blueprint.get("/go/<slug:slug>")
+def click_out(slug: str):
+    found = _published(slug)
+    target = online_url(found)
+    if target is None:
+        abort(404)
+    visitors.record(metrics.EventKind.CLICK_OUT, service_id=found.id)
+    return redirect(target, 302)
