@@ -47,6 +47,11 @@ def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, str]:
     if fmt is RecordFormat.HSDS:
         for path, message in hsds_schema.errors("service", record):
             errors.setdefault(_message_pointer(pointer(path), message), message)
+        # HSDS lets a service name its organization by id or nest it; agencies' writes name it by id only.
+        if "organization" in record:
+            errors["/organization"] = "send organization_id: agencies are not changed through their services"
+        elif not record.get("organization_id"):
+            errors["/organization_id"] = "missing required field: the id of the agency that delivers the service"
         return errors
     for error in sorted(_native_service_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         path = "".join(f"/{p}" for p in error.absolute_path)

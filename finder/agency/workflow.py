@@ -119,9 +119,7 @@ def _target_agency(session: Session, fmt: RecordFormat, record: dict[str, Any]) 
         if agency is None:
             raise InvalidInput({"/agency": f"no agency has the slug {record['agency']!r}"})
         return agency
-    if "organization" in record:
-        raise InvalidInput({"/organization": "send organization_id: agencies are not changed through services"})
-    agency = session.get(Agency, record.get("organization_id") or "")
+    agency = session.get(Agency, record["organization_id"])
     if agency is None:
         raise InvalidInput({"/organization_id": f"no organization has the id {record.get('organization_id')!r}"})
     return agency
