@@ -372,3 +372,37 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     user.failed_logins, user.locked_until = 0, None
     audit(session, "password.reset", Actor.of_user(user), target_type="user", target_id=user.id)
     return user
+
+
+# Demo accounts (FINDER_ENV=development only; documented in the README) ----------------------------------------
+
+DEMO_PASSWORD = "Meridia-Demo-Password-2026"
+DEMO_COORDINATOR = "coordinator@demo.meridia.example"
+
+
+def demo_admin_email(agency: Agency) -> str:
+    return f"admin@{agency.slug}.demo.meridia.example"
+
+
+def create_demo_accounts(session: Session) -> int:
+    """One coordinator and one admin per agency, all with DEMO_PASSWORD; accounts already there are kept.
+    Refuses outside development, so that a known password can never open a real catalogue."""
+    if _settings().env != "development":
+        raise PermissionError("demo accounts exist only when FINDER_ENV=development")
+    wanted = [(DEMO_COORDINATOR, Role.COORDINATOR, None)] + [
+        (demo_admin_email(a), Role.AGENCY_ADMIN, a.id) for a in session.scalars(select(Agency).order_by(Agency.slug))
+    ]
+    made = 0
+    for email, role, agency_id in wanted:
+        if user_by_email(session, email) is None:
+            session.add(
+                User(
+                    email=email,
+                    password_hash=passwords.hash_password(DEMO_PASSWORD),
+                    role=role.value,
+                    agency_id=agency_id,
+                )
+            )
+            made += 1
+    session.flush()
+    return made
