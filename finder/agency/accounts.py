@@ -344,8 +344,7 @@ def request_password_reset(session: Session, email: str) -> str | None:
     user = user_by_email(session, email or "")
     if user is None or not user.active:
         return None
-    # The token carries the end of the current hash: once the password changes, the link no longer works.
-    token = _reset_serializer().dumps({"user": user.id, "hash": user.password_hash[-16:]})
+    token = _reset_serializer().dumps({"user": user.id, "hash": _hash_tag(user)})
     link = _link(PASSWORD_RESET_PATH.format(token=token))
     audit(session, "password.reset_request", Actor.of_user(user), target_type="user", target_id=user.id)
     found = mailer()
@@ -358,6 +357,12 @@ def request_password_reset(session: Session, email: str) -> str | None:
     return link
 
 
+def _hash_tag(user: User) -> str:
+    """A digest of the current password hash: a reset link carries it, so it stops working once the password
+    changes (one-time) without exposing any of the hash itself."""
+    return digest(user.password_hash)[:16]
+
+
 def reset_password(session: Session, token: str, new_password: str) -> User:
     """Set a new password from a reset link (raise TokenInvalid for a bad, used or expired one)."""
     try:
@@ -365,7 +370,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     except BadSignature:
         raise TokenInvalid("this reset link is unknown, used or expired") from None
     user = session.get(User, data.get("user", "")) if isinstance(data, dict) else None
-    if user is None or user.password_hash[-16:] != data.get("hash"):
+    if user is None or _hash_tag(user) != data.get("hash"):
         raise TokenInvalid("this reset link is unknown, used or expired")
     passwords.check_strength(new_password or "", email=user.email)
     user.password_hash = passwords.hash_password(new_password)
