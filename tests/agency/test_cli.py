@@ -114,3 +114,27 @@ def test_demo_accounts_only_in_development(app, db):
     with app.test_request_context():
         user = agency.authenticate("admin@health.demo.meridia.example", "Meridia-Demo-Password-2026")
         assert user.role == "agency_admin"
+
+
+def test_imports_keep_versions_of_what_they_change(app, db, tmp_path):
+    import json
+
+    from .conftest import CATALOGUE
+
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps(CATALOGUE))
+    assert _invoke(app, "catalogue", "import", str(path)).exit_code == 0
+    changed = {**CATALOGUE, "services": [{**CATALOGUE["services"][0], "summary": "Get your jabs."}]}
+    path.write_text(json.dumps(changed))
+    assert _invoke(app, "catalogue", "import", str(path)).exit_code == 0
+    assert _invoke(app, "catalogue", "import", str(path)).exit_code == 0
+    with db.sessions() as session:
+        rows = session.scalars(select(agency.ServiceVersion)).all()
+        assert sorted((v.snapshot["slug"], v.number) for v in rows) == [
+            ("clinic-permit", 1),
+            ("land-title", 1),
+            ("vaccination", 1),
+            ("vaccination", 2),
+        ]
+        second = next(v for v in rows if v.number == 2)
+        assert second.changed_fields == ["summary"] and second.actor == "import"
