@@ -32,6 +32,7 @@ from finder.agency.accounts import (
     user_by_email,
 )
 from finder.agency.audit import audit, audit_log
+from finder.agency.checks import Finding, check_service, plain_language_hints, similar_services, untranslated
 from finder.agency.errors import (
     AccountLocked,
     AgencyError,
@@ -104,6 +105,7 @@ __all__ = [
     "AuditEvent",
     "Conflict",
     "FieldChange",
+    "Finding",
     "InvalidInput",
     "Invitation",
     "LoginFailed",
@@ -128,6 +130,7 @@ __all__ = [
     "can",
     "change_password",
     "change_role",
+    "check_service",
     "confirm_reviewed",
     "create_coordinator",
     "create_demo_accounts",
@@ -137,6 +140,7 @@ __all__ = [
     "init_app",
     "invite",
     "pending_invitation",
+    "plain_language_hints",
     "record_changed_versions",
     "record_logout",
     "record_version",
@@ -148,10 +152,12 @@ __all__ = [
     "revoke_token",
     "save_service",
     "service_for",
+    "similar_services",
     "stale_services",
     "token_agency",
     "tokens_of",
     "transition",
+    "untranslated",
     "user_by_email",
     "version",
     "versions",

@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from finder.agency.checks import PHONE_MESSAGE, e164
 from finder.catalogue.import_export import hsds_schema, native
 from finder.catalogue.import_export.problems import Problem
 
@@ -52,12 +53,23 @@ def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, str]:
             errors["/organization"] = "send organization_id: agencies are not changed through their services"
         elif not record.get("organization_id"):
             errors["/organization_id"] = "missing required field: the id of the agency that delivers the service"
+        _phone_errors(errors, record.get("phones"), "/phones/{index}/number", lambda p: p.get("number"))
         return errors
     for error in sorted(_native_service_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         path = "".join(f"/{p}" for p in error.absolute_path)
         message = native._message(error)
         errors.setdefault(_message_pointer(path, message), message)
+    if not errors:
+        phones = [c if c.get("kind") in ("phone", "sms") else {} for c in record.get("channels", [])]
+        _phone_errors(errors, phones, "/channels/{index}/value", lambda c: c.get("value"))
     return errors
+
+
+def _phone_errors(errors: dict[str, str], items: Any, where: str, number_of) -> None:
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        value = number_of(item) if isinstance(item, dict) else None
+        if isinstance(value, str) and e164(value) is None:
+            errors.setdefault(where.format(index=index), PHONE_MESSAGE.format(value=value))
 
 
 def problem_errors(problems: list[Problem]) -> dict[str, str]:

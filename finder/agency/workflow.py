@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder.agency.audit import audit
+from finder.agency.checks import normalise_phones
 from finder.agency.errors import InvalidInput, NotFound, WorkflowError
 from finder.agency.history import record_version
 from finder.agency.models import ServiceVersion
@@ -175,6 +176,7 @@ def save_service(
         require(actor, ACTION_FOR[wanted], agency)
 
     service = _import(session, fmt, record)
+    normalise_phones(service)
     service.status = wanted
     _finish_move(session, service, before, actor)
     version = record_version(session, service, actor, note)

@@ -78,7 +78,7 @@ def test_the_session_loads_the_user_and_cookies_are_safe(app, db, world, databas
 
 
 def test_bad_application_fields_are_named(app, db):
-    with app.app_context(), db.transaction() as session, pytest.raises(agency.InvalidInput) as bad:
+    with pytest.raises(agency.InvalidInput) as bad, app.app_context(), db.transaction() as session:
         agency.apply_for_account(session, agency_name="X", contact_name="", email="not-an-email")
     assert sorted(bad.value.errors) == ["/agency_name", "/contact_name", "/email"]
     with db.sessions() as session:

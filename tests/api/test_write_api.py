@@ -138,6 +138,7 @@ BAD_INPUT = [
     # (method, path, body, content type, status, pointers)
     ("post", "/services", {"name": "No id", "status": "active"}, None, 422, ["/id", "/organization_id"]),
     ("post", "/services", "HSDS", None, 422, ["/status"]),
+    ("post", "/services", "HSDS with a bad phone", None, 422, ["/phones/1/number"]),
     (
         "post",
         "/services",
@@ -188,6 +189,12 @@ def test_bad_input_names_each_field_and_writes_nothing(
     path = path.format(**names)
     if body == "HSDS":
         body = _hsds(world, status="open")
+    elif body == "HSDS with a bad phone":
+        phones = [
+            {"id": f"7d7f5a2e-0000-4000-8000-00000000010{i}", "number": n}
+            for i, n in enumerate(["+1 202 555 0100", "555"])
+        ]
+        body = _hsds(world, phones=phones)
     elif isinstance(body, dict):
         body = {k: v.format(**names) if isinstance(v, str) else v for k, v in body.items()}
     with db.sessions() as session:
