@@ -25,10 +25,12 @@ from finder.agency.accounts import (
     create_user,
     invite,
     pending_invitation,
+    people_of,
     record_logout,
     reject_application,
     request_password_reset,
     reset_password,
+    set_active,
     user_by_email,
 )
 from finder.agency.audit import audit, audit_log
@@ -60,7 +62,17 @@ from finder.agency.permissions import MATRIX, Action, Actor, can, require
 from finder.agency.records import RecordFormat
 from finder.agency.review import confirm_reviewed, stale_services
 from finder.agency.tokens import create_token, revoke_token, token_agency, tokens_of
-from finder.agency.workflow import TRANSITIONS, Conflict, Saved, restore, save_service, service_for, transition
+from finder.agency.workflow import (
+    TRANSITIONS,
+    Conflict,
+    Saved,
+    restore,
+    review_queue,
+    save_service,
+    service_for,
+    services_of,
+    transition,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -83,9 +95,12 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
+    def _load_user(session_id: str) -> User | None:
+        user_id, _, tag = session_id.partition(".")
         user = request_session().get(User, user_id)
-        return user if user is not None and user.active else None
+        if user is None or not user.active or user.session_tag() != tag:
+            return None
+        return user
 
     mail.init_app(app, settings)
 
@@ -140,6 +155,7 @@ __all__ = [
     "init_app",
     "invite",
     "pending_invitation",
+    "people_of",
     "plain_language_hints",
     "record_changed_versions",
     "record_logout",
@@ -149,9 +165,12 @@ __all__ = [
     "require",
     "reset_password",
     "restore",
+    "review_queue",
     "revoke_token",
     "save_service",
     "service_for",
+    "services_of",
+    "set_active",
     "similar_services",
     "stale_services",
     "token_agency",

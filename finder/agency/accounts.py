@@ -320,6 +320,34 @@ def _check_login(session: Session, settings, email: str, password: str) -> User 
     return user
 
 
+def set_active(session: Session, actor: Actor, user_id: str, active: bool) -> User:
+    """Deactivate an agency member (they are signed out at once and cannot log in) or reactivate them."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user has the id {user_id!r}")
+    require(actor, Action.PEOPLE_INVITE, user)
+    if user.id == actor.user_id:
+        raise InvalidInput({"/active": "you cannot deactivate yourself"})
+    if user.active != active:
+        user.active = active
+        audit(
+            session,
+            "user.activate" if active else "user.deactivate",
+            actor,
+            agency_id=user.agency_id,
+            target_type="user",
+            target_id=user.id,
+        )
+    return user
+
+
+def people_of(session: Session, actor: Actor, agency_id: str) -> list[User]:
+    """The agency's people, admins first, then by email."""
+    require(actor, Action.PEOPLE_INVITE, agency_id)
+    query = select(User).where(User.agency_id == agency_id).order_by(User.role, User.email)
+    return list(session.scalars(query))
+
+
 def record_logout(session: Session, user: User) -> None:
     """Note a logout in the audit log (the page calls Flask-Login's logout_user)."""
     audit(session, "logout", Actor.of_user(user), target_type="user", target_id=user.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import uuid
 from typing import Any
 
@@ -50,6 +51,13 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot hold a session.
         return self.active
+
+    def get_id(self) -> str:
+        """The session's user id, tied to the current password: changing or resetting it ends every session."""
+        return f"{self.id}.{self.session_tag()}"
+
+    def session_tag(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class ApplicationStatus(enum.StrEnum):

@@ -222,3 +222,21 @@ def restore(session: Session, version: ServiceVersion, actor: Actor) -> Saved:
     return save_service(
         session, actor, record, service_id=service.id, create=False, note=f"restored version {version.number}"
     )
+
+
+def services_of(session: Session, actor: Actor, agency_id: str, status: ServiceStatus | None = None) -> list[Service]:
+    """An agency's services in every status (or one), by name: its people's dashboard."""
+    require(actor, Action.SERVICE_HISTORY, agency_id)
+    query = select(Service).where(Service.agency_id == agency_id).order_by(Service.name)
+    if status is not None:
+        query = query.where(Service.status == status)
+    return list(session.scalars(query))
+
+
+def review_queue(session: Session, actor: Actor) -> list[Service]:
+    """Submitted services the actor may publish, oldest change first: an admin's own agency's, or all of them
+    for the coordinator."""
+    query = select(Service).where(Service.status == SUBMITTED).order_by(Service.updated_at)
+    if not can(actor, Action.SERVICE_PUBLISH, None):
+        query = query.where(Service.agency_id == (actor.agency_id or ""))
+    return [s for s in session.scalars(query) if can(actor, Action.SERVICE_PUBLISH, s)]

@@ -72,6 +72,12 @@ def test_the_session_loads_the_user_and_cookies_are_safe(app, db, world, databas
     assert client.get("/whoami").get_data(as_text=True) == "nobody"
     client.get("/login-test")
     assert client.get("/whoami").get_data(as_text=True) == "lands-admin@gov.example"
+    with app.app_context(), db.transaction() as session:
+        user = session.scalar(select(User).where(User.email == "lands-admin@gov.example"))
+        agency.change_password(session, user, PASSWORD, "Blue-Otter-Saxophone-88")
+    assert client.get("/whoami").get_data(as_text=True) == "nobody"  # a new password ends every session
+    client.get("/login-test")
+    assert client.get("/whoami").get_data(as_text=True) == "lands-admin@gov.example"
     with db.transaction() as session:
         session.scalar(select(User).where(User.email == "lands-admin@gov.example")).active = False
     assert client.get("/whoami").get_data(as_text=True) == "nobody"

@@ -31,7 +31,10 @@ EXPECTED = {
     "restore version": CONTENT,
     "confirm reviewed": CONTENT,
     "agency stale list": CONTENT,
+    "agency services": CONTENT,
     "invite person": PEOPLE,
+    "list people": PEOPLE,
+    "deactivate person": PEOPLE,
     "change role": PEOPLE,
     "create token": PEOPLE,
     "revoke token": PEOPLE,
@@ -64,7 +67,10 @@ ACTIONS = {
     ),
     "confirm reviewed": lambda s, a, w: agency.confirm_reviewed(s, service(s, "vaccination"), a),
     "agency stale list": lambda s, a, w: agency.stale_services(s, a, months=12, agency_id=w.health),
+    "agency services": lambda s, a, w: agency.services_of(s, a, w.health),
     "invite person": lambda s, a, w: agency.invite(s, a, w.health, "new@gov.example", Role.AGENCY_EDITOR),
+    "list people": lambda s, a, w: agency.people_of(s, a, w.health),
+    "deactivate person": lambda s, a, w: agency.set_active(s, a, _by_email(s, "health-editor@gov.example").id, False),
     "change role": lambda s, a, w: agency.change_role(
         s, a, _by_email(s, "health-editor@gov.example").id, Role.AGENCY_ADMIN
     ),
@@ -227,3 +233,27 @@ def test_applications_are_approved_into_an_invitation_for_the_first_admin(app, d
         invitation.expires_at = dt.datetime(2000, 1, 1)
         with pytest.raises(agency.TokenInvalid):
             agency.pending_invitation(session, editor_link.rsplit("/", 1)[1])
+
+
+def test_the_review_queue_holds_what_each_may_publish(app, db, world):
+    with app.app_context(), db.transaction() as session:
+        agency.transition(session, service(session, "clinic-permit"), ServiceStatus.SUBMITTED, world.health_editor)
+        lands = agency.save_service(
+            session, world.lands_admin, {"slug": "survey", "agency": "lands", "name": "Survey", "summary": "Maps."}
+        ).service
+        agency.transition(session, lands, ServiceStatus.SUBMITTED, world.lands_admin)
+        queues = {
+            name: [s.slug for s in agency.review_queue(session, actor)]
+            for name, actor in (
+                ("coordinator", world.coordinator),
+                ("health_admin", world.health_admin),
+                ("health_editor", world.health_editor),
+                ("lands_admin", world.lands_admin),
+            )
+        }
+    assert queues == {
+        "coordinator": ["clinic-permit", "survey"],
+        "health_admin": ["clinic-permit"],
+        "health_editor": [],
+        "lands_admin": ["survey"],
+    }
