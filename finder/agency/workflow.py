@@ -23,7 +23,7 @@ from finder.agency.permissions import Action, Actor, can, require
 from finder.agency.records import RecordFormat, problem_errors, schema_errors
 from finder.catalogue.import_export import hsds, native
 from finder.catalogue.import_export.problems import ImportFailed, Problems
-from finder.catalogue.models import Agency, Service, ServiceStatus, derived_id
+from finder.catalogue.models import Agency, Office, Service, ServiceStatus, derived_id
 
 DRAFT, SUBMITTED, PUBLISHED, RETIRED = (
     ServiceStatus.DRAFT,
@@ -126,6 +126,20 @@ def _target_agency(session: Session, fmt: RecordFormat, record: dict[str, Any]) 
     return agency
 
 
+def _check_nested_offices(session: Session, record: dict[str, Any], agency: Agency) -> None:
+    """A nested HSDS location is written into its office: refuse one that is another agency's office."""
+    errors = {}
+    for index, link in enumerate(record.get("service_at_locations") or []):
+        location = link.get("location") if isinstance(link, dict) else None
+        office = session.get(Office, location["id"]) if isinstance(location, dict) and location.get("id") else None
+        if office is not None and office.agency_id not in (None, agency.id):
+            errors[f"/service_at_locations/{index}/location"] = (
+                "this office is another agency's: refer to it by location_id instead of sending it"
+            )
+    if errors:
+        raise InvalidInput(errors)
+
+
 def _wanted_status(fmt: RecordFormat, record: dict[str, Any], existing: Service | None) -> ServiceStatus:
     if fmt is RecordFormat.NATIVE:
         if "status" in record:
@@ -163,6 +177,8 @@ def save_service(
     if existing is not None and create is True:
         raise Conflict({"/id": f"a service with the id {target_id!r} already exists"})
     agency = _target_agency(session, fmt, record)
+    if fmt is RecordFormat.HSDS:
+        _check_nested_offices(session, record, agency)
     if existing is not None:
         require(actor, Action.SERVICE_EDIT, existing)
     require(actor, Action.SERVICE_EDIT if existing else Action.SERVICE_CREATE, agency)

@@ -258,3 +258,37 @@ def test_unknown_services_are_404(app, client, world):
         )
         assert response.status_code == 404, (method, response.get_json())
         check_against_openapi(client, method.lower(), "/services/{id}", response)
+
+
+def test_another_agencys_office_cannot_be_rewritten_through_a_nested_location(app, db, client, world):
+    from finder.catalogue.import_export.native import FORMAT, import_document
+    from finder.catalogue.import_export.problems import Problems
+    from finder.catalogue.models import Office
+
+    office = {
+        "slug": "lands-registry",
+        "agency": "lands",
+        "name": "Land Registry",
+        "address": {"street": "1 Quay St", "city": "Port Alder", "country": "GB"},
+    }
+    with db.transaction() as session:
+        import_document(session, {"format": FORMAT, "offices": [office]}, Problems("test"))
+    office_id = derived_id("office", "lands-registry")
+    nested = [
+        {
+            "id": "7d7f5a2e-0000-4000-8000-000000000201",
+            "location": {"id": office_id, "location_type": "physical", "name": "Taken over"},
+        }
+    ]
+    response = client.post(
+        "/api/v1/services", json=_hsds(world, service_at_locations=nested), headers=_auth(world.health_token)
+    )
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.get_json()["errors"]] == ["/service_at_locations/0/location"]
+    by_id = [{"id": "7d7f5a2e-0000-4000-8000-000000000201", "location_id": office_id}]
+    response = client.post(
+        "/api/v1/services", json=_hsds(world, service_at_locations=by_id), headers=_auth(world.health_token)
+    )
+    assert response.status_code == 201, response.get_json()
+    with db.sessions() as session:
+        assert session.get(Office, office_id).name == "Land Registry"
