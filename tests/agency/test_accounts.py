@@ -89,3 +89,59 @@ def test_bad_application_fields_are_named(app, db):
     assert sorted(bad.value.errors) == ["/agency_name", "/contact_name", "/email"]
     with db.sessions() as session:
         assert session.scalar(select(agency.AgencyApplication)) is None
+
+
+def test_agency_settings_from_the_environment(tmp_path):
+    from finder.config import ConfigError, load_settings
+
+    settings = load_settings(
+        tmp_path,
+        {
+            "FINDER_STALE_MONTHS": "6",
+            "FINDER_LOCKOUT_THRESHOLD": "3",
+            "FINDER_SMTP_URL": "smtp://mailer.example:587",
+            "FINDER_SESSION_COOKIE_SECURE": "false",
+        },
+    )
+    assert (settings.stale_months, settings.lockout_threshold, settings.lockout_minutes) == (6, 3, 15)
+    assert settings.smtp_url == "smtp://mailer.example:587" and settings.session_cookie_secure is False
+    with pytest.raises(ConfigError, match="FINDER_LOCKOUT_MINUTES"):
+        load_settings(tmp_path, {"FINDER_LOCKOUT_MINUTES": "soon"})
+    with pytest.raises(ConfigError, match="FINDER_SESSION_COOKIE_SECURE"):
+        load_settings(tmp_path, {"FINDER_SESSION_COOKIE_SECURE": "maybe"})
+
+
+def test_smtp_mailer_logs_in_and_sends(monkeypatch):
+    from finder.agency import mail
+
+    seen = {}
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            seen["server"] = (host, port)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def has_extn(self, name):
+            return name == "starttls"
+
+        def starttls(self):
+            seen["tls"] = True
+
+        def login(self, user, password):
+            seen["login"] = (user, password)
+
+        def send_message(self, message):
+            seen["message"] = message
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    mail.SmtpMailer("smtp://finder%40gov.example:s%3Acret@mail.gov.example:2525", "finder@gov.example").send(
+        "ed@gov.example", "Join", "Your link: https://finder.example/agency/invitations/abc"
+    )
+    assert seen["server"] == ("mail.gov.example", 2525) and seen["tls"]
+    assert seen["login"] == ("finder@gov.example", "s:cret")
+    assert seen["message"]["To"] == "ed@gov.example" and "invitations/abc" in seen["message"].get_content()
