@@ -101,9 +101,8 @@ def _result(saved: agency.Saved) -> dict[str, Any]:
     }
 
 
-def _write(work) -> Any:
+def _write(actor: Actor, work) -> Any:
     """Run `work(session, actor)` in one transaction, turning the domain's refusals into problems."""
-    actor = _actor()
     try:
         with database().transaction() as session:
             return work(session, actor)
@@ -113,8 +112,8 @@ def _write(work) -> Any:
 
 @blueprint.post("/services")
 def create_service() -> Response:
-    fmt, body = _format(), _body()
-    saved = _write(lambda session, actor: agency.save_service(session, actor, body, fmt=fmt, create=True))
+    actor, fmt, body = _actor(), _format(), _body()
+    saved = _write(actor, lambda s, a: agency.save_service(s, a, body, fmt=fmt, create=True))
     response = jsonify(_result(saved))
     response.status_code = 201
     response.headers["Location"] = url_for("api.service", service_id=saved.service.id)
@@ -123,8 +122,8 @@ def create_service() -> Response:
 
 @blueprint.put("/services/<service_id>")
 def replace_service(service_id: str) -> Response:
-    fmt, body = _format(), _body()
-    saved = _write(lambda s, a: agency.save_service(s, a, body, fmt=fmt, service_id=service_id, create=False))
+    actor, fmt, body = _actor(), _format(), _body()
+    saved = _write(actor, lambda s, a: agency.save_service(s, a, body, fmt=fmt, service_id=service_id, create=False))
     return jsonify(_result(saved))
 
 
@@ -152,7 +151,7 @@ def _current(service: Service, fmt: RecordFormat) -> dict[str, Any]:
 
 @blueprint.patch("/services/<service_id>")
 def patch_service(service_id: str) -> Response:
-    fmt, body = _format(), _body()
+    actor, fmt, body = _actor(), _format(), _body()
     if not isinstance(body, dict):
         raise ApiProblem(
             422,
@@ -166,12 +165,13 @@ def patch_service(service_id: str) -> Response:
         record = merge_patch(_current(service, fmt), body)
         return agency.save_service(session, actor, record, fmt=fmt, service_id=service.id, create=False)
 
-    return jsonify(_result(_write(work)))
+    return jsonify(_result(_write(actor, work)))
 
 
 @blueprint.delete("/services/<service_id>")
 def retire_service(service_id: str) -> Response:
     """Retire a published service (its page then points to `replaced_by`); a never-published one is deleted."""
+    actor = _actor()
     replaced_by_id = request.args.get("replaced_by")
 
     def work(session, actor):
@@ -196,7 +196,7 @@ def retire_service(service_id: str) -> Response:
         version = agency.transition(session, service, ServiceStatus.RETIRED, actor, replaced_by=replacement)
         return agency.Saved(service, version, False)
 
-    saved = _write(work)
+    saved = _write(actor, work)
     if saved is None:
         return Response(status=204)
     return jsonify(_result(saved))
@@ -204,7 +204,7 @@ def retire_service(service_id: str) -> Response:
 
 @blueprint.post("/services/bulk")
 def bulk_upsert() -> Response:
-    fmt, body = _format(), _body()
+    actor, fmt, body = _actor(), _format(), _body()
     if not isinstance(body, list) or not 1 <= len(body) <= BULK_LIMIT:
         raise ApiProblem(
             422,
@@ -226,7 +226,7 @@ def bulk_upsert() -> Response:
             raise agency.InvalidInput(errors)
         return results
 
-    return jsonify(services=_write(work))
+    return jsonify(services=_write(actor, work))
 
 
 def init_app(app: Flask) -> None:

@@ -226,6 +226,9 @@ def test_malformed_bodies(app, client, world):
         "/api/v1/services", data="name=x", headers={**_auth(world.health_token), "Content-Type": "text/plain"}
     )
     assert wrong_type.status_code == 415
+    # Who is asking comes first: nothing about the body is said to a caller without a token.
+    anonymous = client.post("/api/v1/services", data="name=x", headers={"Content-Type": "text/plain"})
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
     not_a_list = client.post("/api/v1/services/bulk", json={"id": "x"}, headers=_auth(world.health_token))
     assert not_a_list.status_code == 422
 
