@@ -53,6 +53,7 @@ def _link(path: str) -> str:
 
 
 def user_by_email(session: Session, email: str) -> User | None:
+    """The account with this email (compared without case or surrounding spaces), or None."""
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 

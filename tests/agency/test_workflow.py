@@ -117,3 +117,21 @@ def test_stale_services_and_confirming(app, db, world):
         ]
         with pytest.raises(agency.PermissionDenied):
             agency.confirm_reviewed(session, service(session, "land-title"), Actor.anonymous())
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        ("2026-11-26", 12, "2025-11-26"),
+        ("2026-05-31", 3, "2026-02-28"),
+        ("2024-05-31", 3, "2024-02-29"),
+        ("2026-01-15", 1, "2025-12-15"),
+        ("2026-03-31", 1, "2026-02-28"),
+    ],
+)
+def test_months_before(day, months, expected):
+    import datetime as dt
+
+    from finder.agency.review import months_before
+
+    assert months_before(dt.date.fromisoformat(day), months) == dt.date.fromisoformat(expected)

@@ -295,3 +295,16 @@ def test_another_agencys_office_cannot_be_rewritten_through_a_nested_location(ap
     assert response.status_code == 201, response.get_json()
     with db.sessions() as session:
         assert session.get(Office, office_id).name == "Land Registry"
+
+
+def test_merge_patch_follows_rfc_7396():
+    from finder.api.write import merge_patch
+
+    # The examples of RFC 7396, appendix A.
+    assert merge_patch({"a": "b"}, {"a": "c"}) == {"a": "c"}
+    assert merge_patch({"a": "b"}, {"b": "c"}) == {"a": "b", "b": "c"}
+    assert merge_patch({"a": "b"}, {"a": None}) == {}
+    assert merge_patch({"a": [{"b": "c"}]}, {"a": [1]}) == {"a": [1]}
+    assert merge_patch({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}) == {"a": {"b": "d"}}
+    assert merge_patch({"e": None}, {"a": 1}) == {"e": None, "a": 1}
+    assert merge_patch({}, {"a": {"bb": {"ccc": None}}}) == {"a": {"bb": {}}}
