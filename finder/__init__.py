@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database = Database(settings.database_url, session_info)
     app.extensions["finder.db"] = database
 
-    from finder import api, metrics, ratelimit, web
+    from finder import agency, api, metrics, ratelimit, web
 
     metrics.init_app(app, metrics.UsageLog(database))
     ratelimit.init_app(app, settings)
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     app.teardown_appcontext(close_request_session)
+    agency.init_app(app)
     api.init_app(app)
     # Every form is CSRF-protected; the API only reads, and a channel's webhook exempts itself.
     CSRFProtect(app)

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from finder import demo, migrations, search
+from finder import agency, demo, migrations, search
 from finder.catalogue import EXPORT_FORMATS, ImportFailed, export_catalogue, import_path, write_hsds_tables
 from finder.db import database
 
@@ -69,7 +69,11 @@ def demo_load(if_empty: bool) -> None:
             )
         except ImportFailed as failed:
             _fail(failed)
+        agency.record_changed_versions(session, agency.Actor.system("demo load"), "demo catalogue")
+        accounts = agency.create_demo_accounts(session) if settings.env == "development" else 0
     click.echo(f"Demo catalogue loaded: {report.services} services from {len(report.files)} files.")
+    if accounts:
+        click.echo(f"{accounts} demo accounts added (development only; passwords in the README).")
 
 
 @click.group("catalogue")
@@ -88,6 +92,8 @@ def catalogue_import(path: Path) -> None:
             report = import_path(
                 session, path, max_bytes=settings.max_import_bytes, default_language=settings.default_language
             )
+            # Imports go into the services' history like any other change.
+            agency.record_changed_versions(session, agency.Actor.system("import"), f"imported from {path.name}")
     except ImportFailed as failed:
         _fail(failed)
     click.echo(f"Imported {report.services} services from {len(report.files)} file(s).")
@@ -172,5 +178,7 @@ def _fail(failed: ImportFailed) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_group, demo_group, catalogue_group, search_group):
+    from finder.agency.commands import COMMANDS
+
+    for group in (db_group, demo_group, catalogue_group, search_group, *COMMANDS):
         app.cli.add_command(group)

@@ -33,6 +33,20 @@ class Settings:
     # What citizens are told to text or call (shown on the web and in SMS replies); fictional numbers by default.
     sms_number: str = "+1 202 555 0142"
     helpline: str = "+1 202 555 0100"
+    # Agencies: a published service not confirmed for this many months is listed as stale.
+    stale_months: int = 12
+    # An account is locked for lockout_minutes after lockout_threshold failed logins in a row.
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    # Failed and successful logins together, per pseudonymised client address (a `limits` string).
+    login_rate_limit: str = "30/10 minutes"
+    invitation_days: int = 7
+    password_reset_hours: int = 2
+    # smtp://user:password@host:port (smtps:// for TLS); without it invitation links are shown, not mailed.
+    smtp_url: str | None = None
+    mail_from: str = "service-finder@localhost"
+    # None: Secure cookies in production only (development runs on plain http://localhost).
+    session_cookie_secure: bool | None = None
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -78,7 +92,33 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
         sms_number=env_vars.get("FINDER_SMS_NUMBER") or Settings.sms_number,
         helpline=env_vars.get("FINDER_HELPLINE") or Settings.helpline,
+        stale_months=_positive(env_vars, "FINDER_STALE_MONTHS", Settings.stale_months),
+        lockout_threshold=_positive(env_vars, "FINDER_LOCKOUT_THRESHOLD", Settings.lockout_threshold),
+        lockout_minutes=_positive(env_vars, "FINDER_LOCKOUT_MINUTES", Settings.lockout_minutes),
+        invitation_days=_positive(env_vars, "FINDER_INVITATION_DAYS", Settings.invitation_days),
+        smtp_url=env_vars.get("FINDER_SMTP_URL") or None,
+        mail_from=env_vars.get("FINDER_MAIL_FROM") or Settings.mail_from,
+        session_cookie_secure=_flag(env_vars.get("FINDER_SESSION_COOKIE_SECURE"), "FINDER_SESSION_COOKIE_SECURE"),
     )
+
+
+def _positive(env_vars, name: str, default: int) -> int:
+    text = env_vars.get(name)
+    if not text:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}.")
+    return int(text)
+
+
+def _flag(text: str | None, name: str) -> bool | None:
+    if text is None or text == "":
+        return None
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {text!r}.")
 
 
 def _languages(text: str) -> tuple[str, ...]:

@@ -1,16 +1,18 @@
-"""The JSON API: Open Referral HSDS 3.0 under /api/v1/."""
+"""The JSON API: Open Referral HSDS 3.0 under /api/v1/ (reading for everyone, writing with an agency's token)."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from finder.api import write
 from finder.api.problems import problem_response
 from finder.api.views import blueprint
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
+    write.init_app(app)
 
     @app.errorhandler(HTTPException)
     def _api_http_error(error: HTTPException):

@@ -60,6 +60,21 @@ PER_PAGE = _parameter("per_page", "Records per page.", {"type": "integer", "mini
 
 def document(server_url: str) -> dict[str, Any]:
     """The OpenAPI document, with the server's own base URL."""
+    doc = _read_document(server_url)
+    for path, operations in _write_paths().items():
+        doc["paths"].setdefault(path, {}).update(operations)
+    doc["components"]["schemas"].update(_write_schemas())
+    doc["components"]["securitySchemes"] = {
+        "agencyToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An agency's API token (`finder tokens create`); it acts on its own agency's services only.",
+        }
+    }
+    return doc
+
+
+def _read_document(server_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -208,7 +223,14 @@ def document(server_url: str) -> dict[str, Any]:
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "properties": {"parameter": {"type": "string"}, "detail": {"type": "string"}},
+                                "properties": {
+                                    "parameter": {"type": "string", "description": "A bad query parameter."},
+                                    "pointer": {
+                                        "type": "string",
+                                        "description": "A bad field (RFC 6901 JSON pointer).",
+                                    },
+                                    "detail": {"type": "string"},
+                                },
                             },
                         },
                     },
@@ -219,6 +241,141 @@ def document(server_url: str) -> dict[str, Any]:
                     "description": "What was wrong with the request (RFC 9457).",
                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
+            },
+        },
+    }
+
+
+NATIVE_TYPE = "application/vnd.service-finder+json"
+SECURED = [{"agencyToken": []}]
+WRITE_PROBLEMS = {status: PROBLEM for status in ("400", "401", "403", "409", "413", "415", "422")}
+SERVICE_BODY = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/ServiceInput"}},
+    NATIVE_TYPE: {"schema": {"$ref": "#/components/schemas/NativeService"}},
+}
+
+
+def _written(description: str, status: str = "200") -> dict[str, Any]:
+    return {
+        status: {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WriteResult"}}},
+        }
+    }
+
+
+def _write_paths() -> dict[str, dict[str, Any]]:
+    service_id = _parameter("id", "The service's id.", {"type": "string"}, "path")
+    return {
+        "/services": {
+            "post": {
+                "summary": "Create a service (agency token)",
+                "operationId": "createService",
+                "security": SECURED,
+                "requestBody": {"required": True, "content": SERVICE_BODY},
+                "responses": {**_written("Created; Location names the service.", "201"), **WRITE_PROBLEMS},
+            }
+        },
+        "/services/{id}": {
+            "put": {
+                "summary": "Replace a service (agency token)",
+                "operationId": "replaceService",
+                "security": SECURED,
+                "parameters": [service_id],
+                "requestBody": {"required": True, "content": SERVICE_BODY},
+                "responses": {**_written("Replaced."), "404": PROBLEM, **WRITE_PROBLEMS},
+            },
+            "patch": {
+                "summary": "Change some fields of a service (JSON Merge Patch, RFC 7396; agency token)",
+                "operationId": "patchService",
+                "security": SECURED,
+                "parameters": [service_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/merge-patch+json": {"schema": {"type": "object"}},
+                        NATIVE_TYPE: {"schema": {"type": "object"}},
+                    },
+                },
+                "responses": {**_written("Patched."), "404": PROBLEM, **WRITE_PROBLEMS},
+            },
+            "delete": {
+                "summary": "Retire a published service, or delete one never published (agency token)",
+                "operationId": "retireService",
+                "security": SECURED,
+                "parameters": [
+                    service_id,
+                    _parameter("replaced_by", "The id of the service that replaces it.", {"type": "string"}),
+                ],
+                "responses": {
+                    **_written("Retired."),
+                    "204": {"description": "Deleted (it had never been published)."},
+                    "404": PROBLEM,
+                    **WRITE_PROBLEMS,
+                },
+            },
+        },
+        "/services/bulk": {
+            "post": {
+                "summary": "Create or replace many services at once, all or nothing (agency token)",
+                "operationId": "bulkUpsertServices",
+                "security": SECURED,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        media: {"schema": {"type": "array", "minItems": 1, "maxItems": 1000, "items": body["schema"]}}
+                        for media, body in SERVICE_BODY.items()
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Every record written, in the order sent. Errors point into the array (/3/name).",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["services"],
+                                    "properties": {
+                                        "services": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/WriteResult"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **WRITE_PROBLEMS,
+                },
+            }
+        },
+    }
+
+
+def _write_schemas() -> dict[str, Any]:
+    return {
+        "ServiceInput": {
+            "type": "object",
+            "description": f"An HSDS 3.0 service ({HSDS_SCHEMA}/service.json) with organization_id naming the "
+            "token's agency. Status: active publishes, inactive is a draft, defunct retires.",
+            "required": ["id", "name", "status", "organization_id"],
+        },
+        "NativeService": {
+            "type": "object",
+            "description": "A service of the native format (docs/native-format.md): slug, agency (its slug), name, "
+            "summary, status (draft, submitted, published, retired) and the rest.",
+            "required": ["slug", "agency", "name", "summary"],
+        },
+        "WriteResult": {
+            "type": "object",
+            "required": ["id", "slug", "status", "version", "created"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "slug": {"type": "string"},
+                "status": {"enum": ["draft", "submitted", "published", "retired"]},
+                "version": {"type": ["integer", "null"], "description": "The version kept; null when nothing changed."},
+                "created": {"type": "boolean"},
             },
         },
     }

@@ -20,7 +20,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @blueprint.errorhandler(ApiProblem)
 def _api_problem(problem: ApiProblem) -> Response:
-    return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+    return problem_response(problem.status, problem.title, problem.detail, problem.errors, problem.headers)
 
 
 def _settings():

@@ -76,6 +76,8 @@ class Translatable:
 
 class ServiceStatus(enum.StrEnum):
     DRAFT = "draft"
+    # Waiting for someone who may publish it (see finder/agency/workflow.py).
+    SUBMITTED = "submitted"
     PUBLISHED = "published"
     RETIRED = "retired"
 

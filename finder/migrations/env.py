@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from finder.agency import models as _agency_models  # noqa: F401  (registers accounts, tokens, audit, versions)
 from finder.catalogue.models import Base
 from finder.metrics import models as _metrics_models  # noqa: F401  (registers the usage log)
 from finder.migrations import include_object

@@ -52,6 +52,7 @@ STATUS_IN = {
 STATUS_OUT = {
     ServiceStatus.PUBLISHED: "active",
     ServiceStatus.DRAFT: "inactive",
+    ServiceStatus.SUBMITTED: "inactive",
     ServiceStatus.RETIRED: "defunct",
 }
 SMS_PHONE_TYPES = {"sms", "text"}

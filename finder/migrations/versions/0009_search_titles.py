@@ -4,7 +4,7 @@ Matching a word in a service's name, keywords or summary then reads a small vect
 document's, which is most of the cost of a broad query. SQLite's FTS5 table has the fields as columns already.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-26
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
