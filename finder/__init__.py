@@ -27,7 +27,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(Path(app.instance_path))
     if config:
         settings = settings.with_overrides(config)
-    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.env == "test", FINDER=settings)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "test",
+        FINDER=settings,
+        # The session cookie carries the forms' CSRF token and an agency user's sign-in: never readable by scripts,
+        # not sent with cross-site posts, and over https only in production or behind an https public address.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure
+        if settings.session_cookie_secure is not None
+        else settings.env == "production" or (settings.public_url or "").startswith("https://"),
+    )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

@@ -76,20 +76,12 @@ from finder.agency.workflow import (
 
 
 def init_app(app: Flask) -> None:
-    """Sessions for the agency pages (Flask-Login, with secure cookie flags) and the mailer."""
+    """Sessions for the agency pages (Flask-Login; its remember cookie as safe as the session cookie) and the mailer."""
     from finder.agency import mail
     from finder.db import request_session
 
-    settings = app.config["FINDER"]
-    secure = settings.env == "production" if settings.session_cookie_secure is None else settings.session_cookie_secure
-    app.config.update(
-        SESSION_COOKIE_SECURE=secure,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=secure,
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax",
-    )
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    app.config.update(REMEMBER_COOKIE_SECURE=secure, REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
     login_manager = LoginManager(app)
     # The sign-in page comes with the agency pages; until then protected pages answer 401.
     login_manager.session_protection = "strong"
@@ -102,7 +94,7 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
-    mail.init_app(app, settings)
+    mail.init_app(app, app.config["FINDER"])
 
 
 __all__ = [

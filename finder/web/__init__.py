@@ -29,9 +29,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     Compress(app)
-    # The session cookie only carries the forms' CSRF token.
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = (app.config["FINDER"].public_url or "").startswith("https://")
 
 
 __all__ = ["blueprint", "init_app", "interface_language"]
