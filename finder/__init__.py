@@ -60,9 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.teardown_appcontext(close_request_session)
     agency.init_app(app)
-    api.init_app(app)
-    # Every form is CSRF-protected; the API only reads, and a channel's webhook exempts itself.
+    # Every form is CSRF-protected; the token-authenticated API and a channel's webhook exempt themselves.
     CSRFProtect(app)
+    api.init_app(app)
     web.init_app(app)
 
     @app.get("/healthz")

@@ -231,13 +231,4 @@ def bulk_upsert() -> Response:
 
 def init_app(app: Flask) -> None:
     """Token-authenticated calls carry no session cookie, so CSRF protection does not apply to them."""
-
-    if app.extensions.get("csrf") is not None:
-        app.extensions["csrf"].exempt(blueprint)
-
-    @app.before_request
-    def _exempt_from_csrf() -> None:
-        # Checked per request because CSRFProtect may be set up after the API (it is the web's concern).
-        csrf = app.extensions.get("csrf")
-        if csrf is not None:
-            csrf.exempt(blueprint)
+    app.extensions["csrf"].exempt(blueprint)
