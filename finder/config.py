@@ -33,6 +33,18 @@ class Settings:
     # What citizens are told to text or call (shown on the web and in SMS replies); fictional numbers by default.
     sms_number: str = "+1 202 555 0142"
     helpline: str = "+1 202 555 0100"
+    # SMS and WhatsApp (channels/twilio): reply budgets, abuse limits and how long a conversation is remembered.
+    sms_segments: int = 2
+    whatsapp_chars: int = 1000
+    sms_rate_limit: str = "20/10 minutes"
+    sms_max_body: int = 1600
+    sms_state_ttl: int = 24 * 3600
+    # Only development and test may turn the X-Twilio-Signature check off (load_settings refuses it otherwise).
+    twilio_validate: bool = True
+    # Twilio's Advanced Opt-Out answers HELP itself; then the webhook stays silent on HELP.
+    twilio_advanced_opt_out: bool = False
+    # How many reverse proxies sit in front of the app (X-Forwarded-Proto/Host trusted from that many hops).
+    proxy_fix: int = 0
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -78,7 +90,50 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
         sms_number=env_vars.get("FINDER_SMS_NUMBER") or Settings.sms_number,
         helpline=env_vars.get("FINDER_HELPLINE") or Settings.helpline,
+        sms_segments=_integer(env_vars, "FINDER_SMS_SEGMENTS", Settings.sms_segments, 1, 10),
+        whatsapp_chars=_integer(env_vars, "FINDER_SMS_WHATSAPP_CHARS", Settings.whatsapp_chars, 160, 1600),
+        sms_rate_limit=_rate_limit(env_vars.get("FINDER_SMS_RATE_LIMIT") or Settings.sms_rate_limit),
+        sms_max_body=_integer(env_vars, "FINDER_SMS_MAX_BODY", Settings.sms_max_body, 1, 100_000),
+        sms_state_ttl=_integer(env_vars, "FINDER_SMS_STATE_TTL", Settings.sms_state_ttl, 60, 30 * 24 * 3600),
+        twilio_validate=_twilio_validate(env, _flag(env_vars, "FINDER_TWILIO_VALIDATE", True)),
+        twilio_advanced_opt_out=_flag(env_vars, "FINDER_SMS_ADVANCED_OPT_OUT", False),
+        proxy_fix=_integer(env_vars, "FINDER_PROXY_FIX", 0, 0, 5),
     )
+
+
+def _integer(env_vars, name: str, default: int, low: int, high: int) -> int:
+    text = env_vars.get(name)
+    if not text:
+        return default
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}.")
+    return int(text)
+
+
+def _flag(env_vars, name: str, default: bool) -> bool:
+    text = env_vars.get(name)
+    if text is None or not text.strip():
+        return default
+    if text.lower() not in ("0", "1", "true", "false", "on", "off"):
+        raise ConfigError(f"{name} must be 1 or 0, not {text!r}.")
+    return text.lower() in ("1", "true", "on")
+
+
+def _twilio_validate(env: str, validate: bool) -> bool:
+    if not validate and env not in ("development", "test"):
+        raise ConfigError("FINDER_TWILIO_VALIDATE=0 is only allowed when FINDER_ENV is development or test.")
+    return validate
+
+
+def _rate_limit(text: str) -> str:
+    # The `limits` library's syntax ("20/10 minutes", "5 per minute"); checked here so a typo stops start-up.
+    from limits import parse
+
+    try:
+        parse(text)
+    except ValueError as error:
+        raise ConfigError(f"FINDER_SMS_RATE_LIMIT must be a limit such as '20/10 minutes', not {text!r}.") from error
+    return text
 
 
 def _languages(text: str) -> tuple[str, ...]:

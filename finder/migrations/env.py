@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from finder.catalogue.models import Base
+from finder.messaging import models as _messaging_models  # noqa: F401  (registers the message channels' tables)
 from finder.metrics import models as _metrics_models  # noqa: F401  (registers the usage log)
 from finder.migrations import include_object
 from finder.search import models as _search_models  # noqa: F401  (registers the search tables)
