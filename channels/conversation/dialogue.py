@@ -169,11 +169,9 @@ class Conversation:
                 dropped.add(documents_header)
             kept = [text for i, (_p, text) in enumerate(lines) if i not in dropped]
             rest = _split_long([text for i, (_p, text) in enumerate(lines) if i in dropped], budget, footer)
+        self._keep_lines(state, rest)
         if rest:
-            state["more"] = {"kind": "lines", "lines": rest}
             kept.append(footer)
-        else:
-            state.pop("more", None)
         return Reply(_join(kept), state, language, [{"kind": "service_view", "service_id": card.service_id}])
 
     def _more(self, state: dict, budget: Budget) -> Reply:
@@ -187,11 +185,7 @@ class Conversation:
             if more.get("kind") == "lines":
                 footer = _("Reply %(more)s for more.", more=keyword(Command.MORE, language))
                 text, shown = _page(more["lines"], budget, more=footer)
-                rest = more["lines"][shown:]
-                if rest:
-                    state["more"] = {"kind": "lines", "lines": rest}
-                else:
-                    state.pop("more")
+                self._keep_lines(state, more["lines"][shown:])
                 return Reply(text, state, language)
             menu = keyword(Command.MENU, language)
             message = _("No more results. Send a few words to search, or %(menu)s.", menu=menu)
@@ -224,7 +218,18 @@ class Conversation:
                 ),
                 _("%(example)s changes the language.", example=_language_example(language)),
             ]
-            return Reply(_fit_dropping_last(lines, budget), state, language)
+            footer = _("Reply %(more)s for more.", more=keyword(Command.MORE, language))
+            lines = _split_long(lines, budget, footer)
+            text, shown = _page(lines, budget, more=footer)
+        self._keep_lines(state, lines[shown:])
+        return Reply(text, state, language)
+
+    def _keep_lines(self, state: dict, rest: list[str]) -> None:
+        """What MORE shows next: the lines that had no room in this reply (or nothing)."""
+        if rest:
+            state["more"] = {"kind": "lines", "lines": rest}
+        else:
+            state.pop("more", None)
 
     def _language(self, state: dict, argument: str, budget: Budget) -> Reply:
         chosen = language_named(argument)
