@@ -97,18 +97,24 @@ class Conversation:
             if not found.total:
                 events.append({"kind": "unmet_demand", "query": text, "result_count": 0})
         with force_locale(language):
+            if not found.listings and offset:
+                # The results shrank since the last page (the catalogue changed): nothing further to show.
+                state.pop("more", None)
+                return Reply(self._no_more(language), state, language)
             if not found.listings:
                 state.pop("numbers", None)
                 state.pop("more", None)
-                suggestion = found.suggestion if offset == 0 else None
-                return Reply(self._nothing_found(language, suggestion, budget), state, language, events)
+                return Reply(self._nothing_found(language, found.suggestion, budget), state, language, events)
             head = [f"{life_event['name']}:"] if life_event and offset == 0 else []
             items = [f"{i}. {listing.name}" for i, listing in enumerate(found.listings, 1)]
             more = _("Reply a number for details, %(more)s for more.", more=keyword(Command.MORE, language))
             end = more if offset + len(items) < found.total else _("Reply a number for details.")
             text_out, shown = _page(items, budget, head=head, more=more, end=end)
         state["numbers"] = {"kind": "services", "ids": [listing.service_id for listing in found.listings[:shown]]}
-        state["more"] = {"kind": "results", "query": text, "life_event": life_event, "offset": offset + shown}
+        if offset + shown < found.total:
+            state["more"] = {"kind": "results", "query": text, "life_event": life_event, "offset": offset + shown}
+        else:
+            state.pop("more", None)
         return Reply(text_out, state, language, events)
 
     def _nothing_found(self, language: str, suggestion: str | None, budget: Budget) -> str:
@@ -187,9 +193,10 @@ class Conversation:
                 text, shown = _page(more["lines"], budget, more=footer)
                 self._keep_lines(state, more["lines"][shown:])
                 return Reply(text, state, language)
-            menu = keyword(Command.MENU, language)
-            message = _("No more results. Send a few words to search, or %(menu)s.", menu=menu)
-            return Reply(message, state, language)
+            return Reply(self._no_more(language), state, language)
+
+    def _no_more(self, language: str) -> str:
+        return _("No more results. Send a few words to search, or %(menu)s.", menu=keyword(Command.MENU, language))
 
     def _menu(self, state: dict, offset: int, budget: Budget) -> Reply:
         language = state["lang"]
