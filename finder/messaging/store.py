@@ -8,7 +8,7 @@ import time
 from typing import Any, Protocol
 
 import redis
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -38,10 +38,11 @@ class MessageLog:
 
     def finish(self, message_id: str, reply: str) -> None:
         """Store the reply sent for a claimed message, for any retry of it."""
+        # One UPDATE, no read first: on SQLite a transaction that reads and then writes cannot wait for a lock.
         with self.database.transaction() as session:
-            row = session.get(ProcessedMessage, message_id)
-            if row is not None:
-                row.reply = reply
+            session.execute(
+                update(ProcessedMessage).where(ProcessedMessage.message_id == message_id).values(reply=reply)
+            )
 
     def release(self, message_id: str) -> None:
         """Give a claim up (its processing failed), so Twilio's retry is processed afresh."""
