@@ -82,7 +82,11 @@ class FinderCatalogue:
         request = search.SearchRequest(
             text=text, language=language, life_event=life_event, page=1, per_page=min(offset + limit, 200)
         )
-        results = search.search(self.session, request)
+        try:
+            results = search.search(self.session, request)
+        except search.UnknownFilter:
+            # A life event kept in a conversation's state was removed from the catalogue since.
+            return Found([], 0, None)
         listings = [Listing(hit.service_id, hit.name) for hit in results.hits[offset:]]
         return Found(listings, results.total, results.suggestion)
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from channels.conversation.catalogue import Catalogue, Hours, ServiceCard
 from channels.conversation.keywords import Command, keyword, language_named, parse
 from channels.conversation.language import detect_language
+from finder.privacy import scrub
 
 PAGE_SIZE = 3
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
@@ -112,7 +113,9 @@ class Conversation:
             text_out, shown = _page(items, budget, head=head, more=more, end=end)
         state["numbers"] = {"kind": "services", "ids": [listing.service_id for listing in found.listings[:shown]]}
         if offset + shown < found.total:
-            state["more"] = {"kind": "results", "query": text, "life_event": life_event, "offset": offset + shown}
+            # The state outlives the request: it keeps the words, not any phone number or email in them.
+            query = scrub(text)
+            state["more"] = {"kind": "results", "query": query, "life_event": life_event, "offset": offset + shown}
         else:
             state.pop("more", None)
         return Reply(text_out, state, language, events)

@@ -216,7 +216,11 @@ def test_a_whatsapp_sender_that_is_not_a_phone_number_is_served(sms_app):
 
 def test_the_sender_number_and_location_are_never_stored(sms_app, phone):
     geo = {"FromCity": "Kessington", "FromZip": "KX4 9QQ", "FromState": "Eastvale", "FromCountry": "XM"}
-    phone.text("lost passport, call me on +44 20 7946 0958", **geo)
+    phone.text("passport, call me on +44 20 7946 0958 or jo@example.org", **geo)
+    with sms_app.extensions["finder.db"].transaction() as session:
+        state = session.get(ConversationState, pseudonym(phone.sender, "test-secret")).state
+    assert state["more"]["query"] == "passport, call me on [phone] or [email]"
+    phone.text("MORE", **geo)
     phone.text("2", **geo)
     digits = phone.sender.lstrip("+")
     with sms_app.extensions["finder.db"].transaction() as session:
@@ -226,7 +230,7 @@ def test_the_sender_number_and_location_are_never_stored(sms_app, phone):
             for row in session.scalars(select(model))
         ]
     dump = "\n".join(stored)
-    assert digits not in dump and "7946 0958" not in dump
+    assert digits not in dump and "7946 0958" not in dump and "jo@example.org" not in dump
     for value in geo.values():
         assert value not in dump
     assert pseudonym(phone.sender, "test-secret") in dump
