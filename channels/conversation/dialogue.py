@@ -121,12 +121,17 @@ class Conversation:
         return Reply(text_out, state, language, events)
 
     def _nothing_found(self, language: str, suggestion: str | None, budget: Budget) -> str:
-        lines = [_("No service found.")]
-        if suggestion:
-            lines.append(_("Did you mean: %(suggestion)s?", suggestion=suggestion))
         menu = keyword(Command.MENU, language)
-        lines.append(_("Reply %(menu)s for life events, or call %(helpline)s.", menu=menu, helpline=self.helpline))
-        return _fit_dropping_last(lines, budget)
+        found_nothing = _("No service found.")
+        helpline = _("Reply %(menu)s for life events, or call %(helpline)s.", menu=menu, helpline=self.helpline)
+        if suggestion:
+            with_suggestion = _join(
+                [found_nothing, _("Did you mean: %(suggestion)s?", suggestion=suggestion), helpline]
+            )
+            if budget(with_suggestion):
+                return with_suggestion
+        # The helpline matters more than a spelling suggestion: a person can always call.
+        return _fit_dropping_last([found_nothing, helpline], budget)
 
     def _pick(self, state: dict, number: int, budget: Budget) -> Reply:
         language = state["lang"]
@@ -178,7 +183,7 @@ class Conversation:
                 dropped.add(documents_header)
             kept = [text for i, (_p, text) in enumerate(lines) if i not in dropped]
             rest = _split_long([text for i, (_p, text) in enumerate(lines) if i in dropped], budget, footer)
-        self._keep_lines(state, rest)
+        _keep_lines(state, rest)
         if rest:
             kept.append(footer)
         return Reply(_join(kept), state, language, [{"kind": "service_view", "service_id": card.service_id}])
@@ -194,7 +199,7 @@ class Conversation:
             if more.get("kind") == "lines":
                 footer = _("Reply %(more)s for more.", more=keyword(Command.MORE, language))
                 text, shown = _page(more["lines"], budget, more=footer)
-                self._keep_lines(state, more["lines"][shown:])
+                _keep_lines(state, more["lines"][shown:])
                 return Reply(text, state, language)
             return Reply(self._no_more(language), state, language)
 
@@ -231,15 +236,8 @@ class Conversation:
             footer = _("Reply %(more)s for more.", more=keyword(Command.MORE, language))
             lines = _split_long(lines, budget, footer)
             text, shown = _page(lines, budget, more=footer)
-        self._keep_lines(state, lines[shown:])
+        _keep_lines(state, lines[shown:])
         return Reply(text, state, language)
-
-    def _keep_lines(self, state: dict, rest: list[str]) -> None:
-        """What MORE shows next: the lines that had no room in this reply (or nothing)."""
-        if rest:
-            state["more"] = {"kind": "lines", "lines": rest}
-        else:
-            state.pop("more", None)
 
     def _language(self, state: dict, argument: str, budget: Budget) -> Reply:
         chosen = language_named(argument)
@@ -258,6 +256,14 @@ class Conversation:
                 _("Send what you need in a few words, e.g. lost passport."),
             ]
             return Reply(_fit_dropping_last(lines, budget), state, chosen)
+
+
+def _keep_lines(state: dict, rest: list[str]) -> None:
+    """What MORE shows next: the lines that had no room in this reply (or nothing)."""
+    if rest:
+        state["more"] = {"kind": "lines", "lines": rest}
+    else:
+        state.pop("more", None)
 
 
 def _join(lines: list[str]) -> str:

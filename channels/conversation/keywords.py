@@ -93,7 +93,7 @@ def parse(text: str) -> Parsed:
     if number:
         return Parsed(Command.PICK, "", int(number.group(1)))
     first, _, rest = text.partition(" ")
-    key = fold(first) if first == "?" else fold(first).strip(_TRAILING)
+    key = fold(first).strip(_TRAILING)
     command = _BY_WORD.get(key)
     if command is None:
         return Parsed(Command.SEARCH, text)
