@@ -152,3 +152,8 @@ def test_the_first_message_sets_the_language_and_lang_changes_it(app):
     assert unknown.language == "es" and "EN, FR, ES, AR" in unknown.text
     # A language the deployment does not offer is refused the same way.
     assert "EN, FR, ES, AR" in talk.reply(spanish.state, "LANG ZH", chars(500)).text
+
+
+def test_with_little_room_the_helpline_outlasts_the_suggestion(app):
+    reply = conversation().reply(None, "nothing", chars(90))
+    assert "+1 202 555 0100" in reply.text and "Did you mean" not in reply.text
