@@ -6,6 +6,7 @@ import threading
 from importlib.metadata import EntryPoint
 
 import pytest
+import redis
 from flask_wtf import CSRFProtect
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -15,7 +16,7 @@ from channels import twilio as twilio_channel
 from finder.messaging.models import ConversationState, OptOut, ProcessedMessage
 from finder.metrics.models import UsageEventRow
 from finder.privacy import pseudonym
-from tests.channels.twilio.conftest import TOKEN, WEBHOOK, Phone, new_sid, reply_text, usage_events
+from tests.channels.twilio.conftest import TOKEN, WEBHOOK, Phone, new_sender, new_sid, reply_text, usage_events
 from tests.conftest import make_app
 
 
@@ -247,3 +248,22 @@ def test_the_webhook_works_when_csrf_protection_is_on(demo_url, monkeypatch):
     app = make_app(demo_url, twilio_auth_token=TOKEN)
     assert "csrf" in app.extensions
     assert Phone(app.test_client()).text("lost passport")
+
+
+def test_two_app_servers_share_a_conversation_through_redis(demo_url):
+    redis_url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(redis_url).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    first = make_app(demo_url, twilio_auth_token=TOKEN, redis_url=redis_url)
+    second = make_app(demo_url, twilio_auth_token=TOKEN, redis_url=redis_url)
+    sender = new_sender()
+    listing = Phone(first.test_client(), sender).text("lost passport")
+    details = Phone(second.test_client(), sender).text("1")
+    name = listing.splitlines()[0].removeprefix("1. ")
+    assert details.splitlines()[0] == name
+    key = "finder:conversation:" + pseudonym(sender, "test-secret")
+    client = redis.Redis.from_url(redis_url)
+    assert 0 < client.ttl(key) <= 24 * 3600
+    client.delete(key)
