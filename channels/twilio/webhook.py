@@ -22,6 +22,8 @@ from finder.ratelimit import rate_limits
 # only retries after its own timeout, so a live duplicate means the first is close to done; waiting briefly
 # gives both the same reply, and an empty <Response/> after it is still correct (the first copy answers).
 DUPLICATE_WAIT_SECONDS = 5.0
+# More than the usage log keeps of a query (200 characters).
+LOGGED_TEXT = 400
 
 
 def twiml(text: str | None) -> str:
@@ -104,8 +106,9 @@ class _Logged:
 
     def _event(self, kind: EventKind | str, language: str, **fields: Any) -> UsageEvent:
         if fields.get("query"):
-            # Citizens put phone numbers and emails in messages; the log keeps the words only.
-            fields["query"] = scrub(fields["query"])
+            # Citizens put phone numbers and emails in messages; the log keeps the words only. It keeps only the
+            # start of a query anyway, and scrubbing no more than that keeps a very long body cheap.
+            fields["query"] = scrub(" ".join(fields["query"].split())[:LOGGED_TEXT])
         return UsageEvent(kind, channel=self.message.channel, language=language, visitor=self.sender, **fields)
 
     def _inbound(self, language: str, outcome: str) -> UsageEvent:
