@@ -87,6 +87,8 @@ def _process(message: InboundMessage, settings: Settings, link_base: str) -> str
     elif asks_help and settings.twilio_advanced_opt_out:
         # Twilio's Advanced Opt-Out has answered HELP with the text configured in the console.
         return logged.silence("help_by_twilio")
+    elif asks_help:
+        reply = conversation.help(state, budget)
     elif len(message.body) > settings.sms_max_body:
         reply = conversation.notice(state, lambda: _("Your message is too long. Please send a few words."))
     elif not message.body.strip():

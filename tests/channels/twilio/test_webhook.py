@@ -152,6 +152,9 @@ def test_help_is_ours_unless_twilio_advanced_opt_out_answers_it(demo_url):
     ours = Phone(make_app(demo_url, twilio_auth_token=TOKEN).test_client())
     assert "MENU" in ours.text("HELP")
     assert "MENU" in ours.text("help", OptOutType="HELP")
+    assert "MENU" in ours.text("INFO")
+    # Twilio's word for it decides: a HELP keyword it knows in another language gets our help text.
+    assert "MENU" in ours.text("hilfe", OptOutType="HELP")
     advanced = Phone(make_app(demo_url, twilio_auth_token=TOKEN, twilio_advanced_opt_out=True).test_client())
     assert advanced.text("HELP") is None
     assert advanced.text("whatever", OptOutType="HELP") is None
