@@ -1,8 +1,9 @@
 """The SMS webhook's speed through a real WSGI server, on the demo catalogue on SQLite.
 
-    .venv/bin/python benchmarks/sms.py [--messages 400] [--clients 4] [--runs 3]
+    .venv/bin/python benchmarks/sms.py [--messages 400] [--clients 4] [--runs 3] [--backend sqlite|postgresql]
 
-It builds the demo catalogue in a temporary SQLite database, serves `wsgi:app` with gunicorn (2 workers) on the
+It builds the demo catalogue in a temporary SQLite database (or a PostgreSQL database made for the run on
+FINDER_TEST_POSTGRES_URL and dropped after), serves `wsgi:app` with gunicorn (2 workers) on the
 loopback, and has `--clients` threads play whole conversations (a search in one of four languages, a pick, MORE,
 MENU, a life event), each with its own sender, every request signed as Twilio signs it. It prints p50/p95/p99
 latency per kind of message and overall, and throughput, each the median of `--runs` runs; beside them, the floor
@@ -29,7 +30,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.search import gunicorn  # noqa: E402
+from benchmarks.search import database_url, gunicorn  # noqa: E402
 from finder import create_app, demo, migrations  # noqa: E402
 
 TOKEN = "benchmark-token"
@@ -39,8 +40,7 @@ SEARCHES = ("lost passport", "perdu mon passeport", "renovar mi pasaporte", "ÙÙ
 CONVERSATION = (("search", None), ("pick", "1"), ("more", "MORE"), ("menu", "MENU"), ("event", "2"))
 
 
-def build_demo(folder: Path) -> str:
-    url = f"sqlite:///{folder / 'demo.db'}"
+def build_demo(url: str) -> None:
     app = create_app({"env": "test", "database_url": url, "secret_key": "bench"})
     database = app.extensions["finder.db"]
     migrations.upgrade(database.engine)
@@ -48,7 +48,6 @@ def build_demo(folder: Path) -> str:
     with database.transaction() as session:
         demo.load(session, default_language="en", max_bytes=20 * 1024 * 1024, languages=settings.languages)
     database.dispose()
-    return url
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -139,26 +138,17 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = build_demo(Path(folder))
-        env = {
-            "FINDER_ENV": "production",
-            "FINDER_DATABASE_URL": url,
-            "FINDER_SECRET_KEY": "bench-secret",
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "FINDER_REDIS_URL": "",
-        }
-        with gunicorn("wsgi:app", env) as port:
-            run(over_http(port, False), 40, 2)  # warm up both workers
-            results = [run(over_http(port, False), args.messages, args.clients) for _ in range(args.runs)]
-        with gunicorn("benchmarks.bare_flask:app", env) as port:
-            floors = [run(over_http(port, True), args.messages, args.clients) for _ in range(args.runs)]
-        app = create_app({"env": "test", "database_url": url, "secret_key": "bench", "twilio_auth_token": TOKEN})
-        run(in_process(app), 40, 1)
-        own = [run(in_process(app), args.messages, 1) for _ in range(args.runs)]
-        app.extensions["finder.db"].dispose()
-    print(f"SMS webhook, demo catalogue on SQLite, gunicorn 2 workers, {args.clients} concurrent clients,")
+        url, drop = database_url(args.backend, Path(folder), 0)
+        try:
+            build_demo(url)
+            results, floors, own = measure(url, args)
+        finally:
+            drop()
+    backend = "SQLite" if args.backend == "sqlite" else "PostgreSQL"
+    print(f"SMS webhook, demo catalogue on {backend}, gunicorn 2 workers, {args.clients} concurrent clients,")
     print(f"{args.messages} messages a run, median of {args.runs} runs (latency in ms)")
     print(f"{'message':<8} {'count':>6} {'p50':>7} {'p95':>7} {'p99':>7}   {'in-process p50':>14} {'p95':>6}")
     for kind in ("all", *(k for k, _b in CONVERSATION)):
@@ -173,6 +163,26 @@ def main() -> None:
     floor = [_median(floors, "all", f) for f in (0.5, 0.95, 0.99)]
     print(f"{'floor':<8} {len(floors[0]['all']):>6} " + " ".join(f"{v:>7.1f}" for v in floor) + "   (bare Flask)")
     print(f"throughput: {statistics.median(r['throughput'] for r in results):.0f} messages/s over HTTP")
+
+
+def measure(url: str, args) -> tuple[list[dict], list[dict], list[dict]]:
+    env = {
+        "FINDER_ENV": "production",
+        "FINDER_DATABASE_URL": url,
+        "FINDER_SECRET_KEY": "bench-secret",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "FINDER_REDIS_URL": "",
+    }
+    with gunicorn("wsgi:app", env) as port:
+        run(over_http(port, False), 40, 2)  # warm up both workers
+        results = [run(over_http(port, False), args.messages, args.clients) for _ in range(args.runs)]
+    with gunicorn("benchmarks.bare_flask:app", env) as port:
+        floors = [run(over_http(port, True), args.messages, args.clients) for _ in range(args.runs)]
+    app = create_app({"env": "test", "database_url": url, "secret_key": "bench", "twilio_auth_token": TOKEN})
+    run(in_process(app), 40, 1)
+    own = [run(in_process(app), args.messages, 1) for _ in range(args.runs)]
+    app.extensions["finder.db"].dispose()
+    return results, floors, own
 
 
 def _median(results: list[dict], kind: str, fraction: float) -> float:
