@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import search
 from finder.config import Settings, load_settings
@@ -41,15 +42,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    if settings.proxy_fix:
+        # Behind N reverse proxies, trust their X-Forwarded-* headers for the scheme, host and client address.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.proxy_fix,
+            x_proto=settings.proxy_fix,
+            x_host=settings.proxy_fix,
+            x_port=settings.proxy_fix,
+            x_prefix=settings.proxy_fix,
+        )
 
     session_info: dict[str, Any] = {}
     search.configure(session_info, settings.languages, settings.default_language)
     database = Database(settings.database_url, session_info)
     app.extensions["finder.db"] = database
 
-    from finder import agency, api, metrics, ratelimit, web
+    from finder import agency, api, messaging, metrics, ratelimit, web
 
     metrics.init_app(app, metrics.UsageLog(database))
+    messaging.init_app(app, settings, database)
     ratelimit.init_app(app, settings)
 
     Babel(

@@ -47,6 +47,18 @@ class Settings:
     mail_from: str = "service-finder@localhost"
     # None: Secure cookies in production only (development runs on plain http://localhost).
     session_cookie_secure: bool | None = None
+    # SMS and WhatsApp (channels/twilio): reply budgets, abuse limits and how long a conversation is remembered.
+    sms_segments: int = 2
+    whatsapp_chars: int = 1000
+    sms_rate_limit: str = "20/10 minutes"
+    sms_max_body: int = 1600
+    sms_state_ttl: int = 24 * 3600
+    # Only development and test may turn the X-Twilio-Signature check off (load_settings refuses it otherwise).
+    twilio_validate: bool = True
+    # Twilio's Advanced Opt-Out answers HELP itself; then the webhook stays silent on HELP.
+    twilio_advanced_opt_out: bool = False
+    # How many reverse proxies sit in front of the app (X-Forwarded-Proto/Host trusted from that many hops).
+    proxy_fix: int = 0
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -92,33 +104,59 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
         sms_number=env_vars.get("FINDER_SMS_NUMBER") or Settings.sms_number,
         helpline=env_vars.get("FINDER_HELPLINE") or Settings.helpline,
-        stale_months=_positive(env_vars, "FINDER_STALE_MONTHS", Settings.stale_months),
-        lockout_threshold=_positive(env_vars, "FINDER_LOCKOUT_THRESHOLD", Settings.lockout_threshold),
-        lockout_minutes=_positive(env_vars, "FINDER_LOCKOUT_MINUTES", Settings.lockout_minutes),
-        invitation_days=_positive(env_vars, "FINDER_INVITATION_DAYS", Settings.invitation_days),
+        stale_months=_integer(env_vars, "FINDER_STALE_MONTHS", Settings.stale_months, 1, 120),
+        lockout_threshold=_integer(env_vars, "FINDER_LOCKOUT_THRESHOLD", Settings.lockout_threshold, 1, 100),
+        lockout_minutes=_integer(env_vars, "FINDER_LOCKOUT_MINUTES", Settings.lockout_minutes, 1, 24 * 60),
+        invitation_days=_integer(env_vars, "FINDER_INVITATION_DAYS", Settings.invitation_days, 1, 90),
         smtp_url=env_vars.get("FINDER_SMTP_URL") or None,
         mail_from=env_vars.get("FINDER_MAIL_FROM") or Settings.mail_from,
-        session_cookie_secure=_flag(env_vars.get("FINDER_SESSION_COOKIE_SECURE"), "FINDER_SESSION_COOKIE_SECURE"),
+        session_cookie_secure=_flag(env_vars, "FINDER_SESSION_COOKIE_SECURE", None),
+        sms_segments=_integer(env_vars, "FINDER_SMS_SEGMENTS", Settings.sms_segments, 1, 10),
+        whatsapp_chars=_integer(env_vars, "FINDER_SMS_WHATSAPP_CHARS", Settings.whatsapp_chars, 160, 1600),
+        sms_rate_limit=_rate_limit(env_vars.get("FINDER_SMS_RATE_LIMIT") or Settings.sms_rate_limit),
+        sms_max_body=_integer(env_vars, "FINDER_SMS_MAX_BODY", Settings.sms_max_body, 1, 100_000),
+        sms_state_ttl=_integer(env_vars, "FINDER_SMS_STATE_TTL", Settings.sms_state_ttl, 60, 30 * 24 * 3600),
+        twilio_validate=_twilio_validate(env, _flag(env_vars, "FINDER_TWILIO_VALIDATE", True)),
+        twilio_advanced_opt_out=_flag(env_vars, "FINDER_SMS_ADVANCED_OPT_OUT", False),
+        proxy_fix=_integer(env_vars, "FINDER_PROXY_FIX", 0, 0, 5),
     )
 
 
-def _positive(env_vars, name: str, default: int) -> int:
+def _integer(env_vars, name: str, default: int, low: int, high: int) -> int:
     text = env_vars.get(name)
     if not text:
         return default
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}.")
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}.")
     return int(text)
 
 
-def _flag(text: str | None, name: str) -> bool | None:
-    if text is None or text == "":
-        return None
+def _flag(env_vars, name: str, default: bool | None) -> bool | None:
+    text = env_vars.get(name)
+    if text is None or not text.strip():
+        return default
     if text.lower() in ("1", "true", "yes", "on"):
         return True
     if text.lower() in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"{name} must be true or false, not {text!r}.")
+    raise ConfigError(f"{name} must be true or false (1 or 0), not {text!r}.")
+
+
+def _twilio_validate(env: str, validate: bool) -> bool:
+    if not validate and env not in ("development", "test"):
+        raise ConfigError("FINDER_TWILIO_VALIDATE=0 is only allowed when FINDER_ENV is development or test.")
+    return validate
+
+
+def _rate_limit(text: str) -> str:
+    # The `limits` library's syntax ("20/10 minutes", "5 per minute"); checked here so a typo stops start-up.
+    from limits import parse
+
+    try:
+        parse(text)
+    except ValueError as error:
+        raise ConfigError(f"FINDER_SMS_RATE_LIMIT must be a limit such as '20/10 minutes', not {text!r}.") from error
+    return text
 
 
 def _languages(text: str) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 from finder.agency import models as _agency_models  # noqa: F401  (registers accounts, tokens, audit, versions)
 from finder.catalogue.models import Base
+from finder.messaging import models as _messaging_models  # noqa: F401  (registers the message channels' tables)
 from finder.metrics import models as _metrics_models  # noqa: F401  (registers the usage log)
 from finder.migrations import include_object
 from finder.search import models as _search_models  # noqa: F401  (registers the search tables)

@@ -1,0 +1,24 @@
+"""The webhook Twilio posts every inbound SMS and WhatsApp message to."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from channels.twilio.inbound import BadMessage, InboundMessage
+from channels.twilio.signature import is_signed_by_twilio, public_base
+from channels.twilio.webhook import answer
+
+blueprint = Blueprint("twilio", __name__, url_prefix="/channels/twilio")
+
+
+@blueprint.post("/sms")
+def sms() -> Response:
+    settings = current_app.config["FINDER"]
+    if settings.twilio_validate and not is_signed_by_twilio(request, settings):
+        current_app.logger.warning("Twilio webhook: missing or wrong X-Twilio-Signature")
+        return Response("Missing or wrong X-Twilio-Signature.\n", 403, mimetype="text/plain")
+    try:
+        message = InboundMessage.from_form(request.form)
+    except BadMessage as error:
+        return Response(f"{error}\n", 400, mimetype="text/plain")
+    return Response(answer(message, settings, public_base(request, settings)), mimetype="text/xml")

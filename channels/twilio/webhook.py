@@ -1,0 +1,135 @@
+"""Answering one inbound message: idempotency, opt-out, abuse limits, the conversation and the usage log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from limits import parse as parse_limit
+from twilio.twiml.messaging_response import MessagingResponse
+
+from channels.conversation import Conversation, FinderCatalogue, Reply
+from channels.twilio.inbound import OPT_IN, OPT_OUT, TWILIO_HELP, InboundMessage
+from channels.twilio.segments import encode, sms_budget, whatsapp_budget
+from finder import messaging, metrics
+from finder.config import Settings
+from finder.db import request_session
+from finder.metrics import EventKind, UsageEvent
+from finder.privacy import pseudonym, scrub
+from finder.ratelimit import rate_limits
+
+# A second copy of a message that is still being answered waits this long for the first copy's reply. Twilio
+# only retries after its own timeout, so a live duplicate means the first is close to done; waiting briefly
+# gives both the same reply, and an empty <Response/> after it is still correct (the first copy answers).
+DUPLICATE_WAIT_SECONDS = 5.0
+# More than the usage log keeps of a query (200 characters).
+LOGGED_TEXT = 400
+
+
+def twiml(text: str | None) -> str:
+    """TwiML with one message, or an empty <Response/> when no reply is due."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)
+
+
+def answer(message: InboundMessage, settings: Settings, link_base: str) -> str:
+    """The TwiML for a message, processed once per MessageSid however many copies Twilio delivers."""
+    log = messaging.message_log()
+    if not log.claim(message.sid):
+        return log.reply_to(message.sid, DUPLICATE_WAIT_SECONDS) or twiml(None)
+    try:
+        reply = _process(message, settings, link_base)
+    except BaseException:
+        log.release(message.sid)
+        raise
+    log.finish(message.sid, reply)
+    return reply
+
+
+def _process(message: InboundMessage, settings: Settings, link_base: str) -> str:
+    sender = pseudonym(message.address, settings.secret_key)
+    log = messaging.message_log()
+    states = messaging.conversation_states()
+    state = states.load(sender)
+    word = message.single_word
+    logged = _Logged(message, sender, (state or {}).get("lang", settings.default_language))
+
+    if message.opt_out_type == "STOP" or (message.opt_out_type is None and word in OPT_OUT):
+        log.opt_out(sender)
+        return logged.silence("opt_out")
+    if message.opt_out_type == "START" or (message.opt_out_type is None and word in OPT_IN):
+        # Twilio confirms an opt-in itself; a second message from us would only cost the citizen.
+        log.opt_in(sender)
+        return logged.silence("opt_in")
+    if log.is_opted_out(sender):
+        return logged.silence("opted_out")
+
+    conversation = Conversation(
+        FinderCatalogue(request_session(), settings.default_language),
+        languages=settings.languages,
+        default_language=settings.default_language,
+        link_base=link_base,
+        helpline=settings.helpline,
+    )
+    budget = (
+        whatsapp_budget(settings.whatsapp_chars) if message.channel == "whatsapp" else sms_budget(settings.sms_segments)
+    )
+    limits = rate_limits()
+    asks_help = message.opt_out_type == "HELP" or word in TWILIO_HELP
+    if not limits.allow(f"sms:{sender}", settings.sms_rate_limit):
+        # One polite notice per window, then silence: a flood must not turn into a flood of replies.
+        window = parse_limit(settings.sms_rate_limit).get_expiry()
+        if not limits.allow(f"sms-notice:{sender}", f"1/{window} seconds"):
+            return logged.silence("rate_limited")
+        reply = conversation.notice(state, lambda: _("You have sent many messages. Please wait a few minutes."))
+    elif asks_help and settings.twilio_advanced_opt_out:
+        # Twilio's Advanced Opt-Out has answered HELP with the text configured in the console.
+        return logged.silence("help_by_twilio")
+    elif asks_help:
+        reply = conversation.help(state, budget)
+    elif len(message.body) > settings.sms_max_body:
+        reply = conversation.notice(state, lambda: _("Your message is too long. Please send a few words."))
+    elif not message.body.strip():
+        # Empty, or a picture or voice note only: say what the service understands.
+        reply = conversation.help(state, budget)
+    else:
+        reply = conversation.reply(state, message.body, budget)
+    states.save(sender, reply.state)
+    return logged.replied(reply)
+
+
+class _Logged:
+    """The usage events of one inbound message, written in one batch when its outcome is known."""
+
+    def __init__(self, message: InboundMessage, sender: str, language: str) -> None:
+        self.message, self.sender, self.language = message, sender, language
+
+    def _event(self, kind: EventKind | str, language: str, **fields: Any) -> UsageEvent:
+        if fields.get("query"):
+            # Citizens put phone numbers and emails in messages; the log keeps the words only. It keeps only the
+            # start of a query anyway, and scrubbing no more than that keeps a very long body cheap.
+            fields["query"] = scrub(" ".join(fields["query"].split())[:LOGGED_TEXT])
+        return UsageEvent(kind, channel=self.message.channel, language=language, visitor=self.sender, **fields)
+
+    def _inbound(self, language: str, outcome: str) -> UsageEvent:
+        detail = {"outcome": outcome, "media": self.message.media_count}
+        return self._event(EventKind.MESSAGE_IN, language, query=self.message.body or None, detail=detail)
+
+    def silence(self, outcome: str) -> str:
+        metrics.record(self._inbound(self.language, outcome))
+        return twiml(None)
+
+    def replied(self, reply: Reply) -> str:
+        if self.message.channel == "whatsapp":
+            text, segments, encoding = reply.text, None, None
+        else:
+            encoded = encode(reply.text)
+            text, segments, encoding = encoded.text, encoded.segments, encoded.encoding
+        metrics.record(
+            self._inbound(reply.language, "answered"),
+            *(self._event(event.pop("kind"), reply.language, **event) for event in map(dict, reply.events)),
+            self._event(EventKind.MESSAGE_OUT, reply.language, segments=segments, encoding=encoding),
+        )
+        return twiml(text)

@@ -1,0 +1,137 @@
+"""Storage for message channels: the processed-message log, opt-outs and conversation state stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Any, Protocol
+
+import redis
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from finder.catalogue.models import utcnow
+from finder.db import Database
+from finder.messaging.models import ConversationState, OptOut, ProcessedMessage
+
+# Twilio retries a delivery within minutes; a week of ids is ample to recognise a retry.
+KEEP_MESSAGE_IDS = dt.timedelta(days=7)
+WAIT_POLL_SECONDS = 0.05
+
+
+class MessageLog:
+    """Which inbound messages were processed and what was answered, and who opted out."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def claim(self, message_id: str) -> bool:
+        """True for the one caller that gets to process this message; False for every other copy of it."""
+        try:
+            with self.database.transaction() as session:
+                session.add(ProcessedMessage(message_id=message_id, received_at=utcnow(), reply=None))
+        except IntegrityError:
+            return False
+        return True
+
+    def finish(self, message_id: str, reply: str) -> None:
+        """Store the reply sent for a claimed message, for any retry of it."""
+        # One UPDATE, no read first: on SQLite a transaction that reads and then writes cannot wait for a lock.
+        with self.database.transaction() as session:
+            session.execute(
+                update(ProcessedMessage).where(ProcessedMessage.message_id == message_id).values(reply=reply)
+            )
+
+    def release(self, message_id: str) -> None:
+        """Give a claim up (its processing failed), so Twilio's retry is processed afresh."""
+        with self.database.transaction() as session:
+            session.execute(delete(ProcessedMessage).where(ProcessedMessage.message_id == message_id))
+
+    def reply_to(self, message_id: str, wait_seconds: float) -> str | None:
+        """The reply stored for a message, waiting up to `wait_seconds` for a copy still being processed."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            with self.database.sessions() as session:
+                reply = session.scalar(select(ProcessedMessage.reply).where(ProcessedMessage.message_id == message_id))
+            if reply is not None or time.monotonic() >= deadline:
+                return reply
+            time.sleep(WAIT_POLL_SECONDS)
+
+    def opt_out(self, sender: str) -> None:
+        with self.database.transaction() as session:
+            _upsert(session, OptOut, {"sender": sender, "opted_out_at": utcnow()}, "sender")
+
+    def opt_in(self, sender: str) -> None:
+        with self.database.transaction() as session:
+            session.execute(delete(OptOut).where(OptOut.sender == sender))
+
+    def is_opted_out(self, sender: str) -> bool:
+        with self.database.sessions() as session:
+            return session.get(OptOut, sender) is not None
+
+    def purge(self, now: dt.datetime | None = None) -> int:
+        """Forget message ids older than a week and expired conversations; how many rows went."""
+        now = now or utcnow()
+        with self.database.transaction() as session:
+            ids = session.execute(delete(ProcessedMessage).where(ProcessedMessage.received_at < now - KEEP_MESSAGE_IDS))
+            states = session.execute(delete(ConversationState).where(ConversationState.expires_at < now))
+            return ids.rowcount + states.rowcount
+
+
+class StateStore(Protocol):
+    """Conversation state per sender pseudonym; a state not saved again within the TTL is forgotten."""
+
+    def load(self, sender: str) -> dict[str, Any] | None: ...
+
+    def save(self, sender: str, state: dict[str, Any]) -> None: ...
+
+
+class DatabaseStates:
+    """State in the database: right for one app server, or several sharing one PostgreSQL."""
+
+    def __init__(self, database: Database, ttl_seconds: int) -> None:
+        self.database = database
+        self.ttl = dt.timedelta(seconds=ttl_seconds)
+
+    def load(self, sender: str) -> dict[str, Any] | None:
+        with self.database.sessions() as session:
+            row = session.get(ConversationState, sender)
+            if row is None or row.expires_at <= utcnow():
+                return None
+            return dict(row.state)
+
+    def save(self, sender: str, state: dict[str, Any]) -> None:
+        with self.database.transaction() as session:
+            values = {"sender": sender, "state": state, "expires_at": utcnow() + self.ttl}
+            _upsert(session, ConversationState, values, "sender")
+
+
+class RedisStates:
+    """State in Redis (FINDER_REDIS_URL), expiring by Redis's own TTL, shared by every app server."""
+
+    PREFIX = "finder:conversation:"
+
+    def __init__(self, url: str, ttl_seconds: int, prefix: str = PREFIX) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.ttl = ttl_seconds
+        self.prefix = prefix
+
+    def load(self, sender: str) -> dict[str, Any] | None:
+        raw = self.client.get(self.prefix + sender)
+        return json.loads(raw) if raw else None
+
+    def save(self, sender: str, state: dict[str, Any]) -> None:
+        self.client.set(self.prefix + sender, json.dumps(state, ensure_ascii=False), ex=self.ttl)
+
+
+def _upsert(session, model, values: dict[str, Any], key: str) -> None:
+    """Insert or update in one statement, so two requests for one sender never collide on the key."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[key], set_={k: v for k, v in values.items() if k != key}
+    )
+    session.execute(statement)

@@ -1,0 +1,91 @@
+"""Message channels' storage: claims, opt-outs and conversation state (database and Redis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import redis
+
+from finder import messaging
+from finder.catalogue.models import utcnow
+from finder.messaging import DatabaseStates, MessageLog, RedisStates
+from tests.conftest import make_app
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def test_a_message_id_is_claimed_once_and_its_reply_kept(db):
+    log = MessageLog(db)
+    assert log.claim("SM1") is True
+    assert log.claim("SM1") is False
+    assert log.reply_to("SM1", wait_seconds=0) is None
+    log.finish("SM1", "<Response/>")
+    assert log.reply_to("SM1", wait_seconds=0) == "<Response/>"
+
+
+def test_a_released_claim_can_be_claimed_again(db):
+    log = MessageLog(db)
+    assert log.claim("SM2")
+    log.release("SM2")
+    assert log.claim("SM2")
+
+
+def test_opt_out_and_back_in(db):
+    log = MessageLog(db)
+    assert not log.is_opted_out("p1")
+    log.opt_out("p1")
+    log.opt_out("p1")
+    assert log.is_opted_out("p1") and not log.is_opted_out("p2")
+    log.opt_in("p1")
+    assert not log.is_opted_out("p1")
+
+
+def test_database_state_expires(db):
+    states = DatabaseStates(db, ttl_seconds=60)
+    assert states.load("p1") is None
+    states.save("p1", {"lang": "fr", "more": {"offset": 3}})
+    states.save("p1", {"lang": "ar"})
+    assert states.load("p1") == {"lang": "ar"}
+    expired = DatabaseStates(db, ttl_seconds=-1)
+    expired.save("p2", {"lang": "es"})
+    assert expired.load("p2") is None
+
+
+def test_purge_forgets_old_ids_and_expired_states(db):
+    log = MessageLog(db)
+    log.claim("SM-old")
+    DatabaseStates(db, ttl_seconds=-1).save("gone", {})
+    DatabaseStates(db, ttl_seconds=3600).save("kept", {"lang": "en"})
+    assert log.purge() == 1  # the expired state only: the message id is recent
+    assert DatabaseStates(db, 3600).load("kept") == {"lang": "en"} and not log.claim("SM-old")
+    assert log.purge(utcnow() + dt.timedelta(days=8)) == 2
+    assert log.claim("SM-old")
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    return REDIS_URL
+
+
+def test_redis_state_is_shared_and_expires(redis_url):
+    prefix = f"test:{uuid.uuid4().hex}:"
+    one, two = RedisStates(redis_url, 60, prefix), RedisStates(redis_url, 60, prefix)
+    one.save("p1", {"lang": "zh", "numbers": {"ids": ["a"]}})
+    assert two.load("p1") == {"lang": "zh", "numbers": {"ids": ["a"]}}
+    assert 0 < one.client.ttl(prefix + "p1") <= 60
+    one.client.delete(prefix + "p1")
+
+
+def test_the_app_uses_redis_when_configured(database_url, redis_url):
+    app = make_app(database_url, redis_url=redis_url)
+    with app.app_context():
+        assert isinstance(messaging.conversation_states(), RedisStates)
+    app = make_app(database_url)
+    with app.app_context():
+        assert isinstance(messaging.conversation_states(), DatabaseStates)
