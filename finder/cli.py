@@ -16,8 +16,10 @@ from finder.db import database
 
 
 def _create_app() -> Flask:
-    from finder import create_app
+    from finder import create_app, metrics
 
+    # SIGTERM to `finder run` (or any command) exits normally, so buffered usage events are written first.
+    metrics.install_sigterm_handler()
     return create_app()
 
 

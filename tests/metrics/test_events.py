@@ -27,10 +27,12 @@ def test_recorded_events_are_written_with_their_fields(app, db):
                 comment="Call me on +44 20 7946 0958 or mail jo@example.org please",
             ),
         )
+    assert app.extensions["finder.usage_log"].flush()
     with db.transaction() as session:
         rows = session.scalars(select(UsageEventRow).order_by(UsageEventRow.id)).all()
     assert [(r.kind, r.channel, r.language) for r in rows] == [("search", "sms", "fr"), ("feedback", "web", "en")]
     assert rows[0].query == "perdu passeport" and rows[0].result_count == 3 and rows[0].visitor == "abc"
+    assert rows[0].query_key == "perdu passeport"
     assert rows[1].comment == "Call me on [phone] or mail [email] please"
     assert rows[1].useful is False and rows[1].occurred_at is not None
 
@@ -42,9 +44,18 @@ def test_an_unknown_channel_or_kind_is_refused():
         UsageEvent("teleport", channel="web", language="en")
 
 
-def test_a_failing_write_does_not_fail_the_caller(app, db, caplog):
-    db.dispose()
+def test_a_failing_write_does_not_fail_the_caller_and_keeps_the_batch(app, db, caplog):
+    usage_log = app.extensions["finder.usage_log"]
+    working = usage_log.database
+    usage_log.database = type(db)("sqlite:////nonexistent/dir/x.db")
     with app.app_context():
-        app.extensions["finder.usage_log"].database = type(db)("sqlite:////nonexistent/dir/x.db")
-        metrics.record(UsageEvent(EventKind.SEARCH, channel="web", language="en"))
+        metrics.record(UsageEvent(EventKind.SEARCH, channel="web", language="en", query="secret words"))
+    assert not usage_log.flush(timeout=0.5)
     assert "could not write 1 usage events" in caplog.text
+    assert "secret words" not in caplog.text
+    # The database is back: the same batch is written on a retry, nothing lost.
+    usage_log.database.dispose()
+    usage_log.database = working
+    assert usage_log.flush(timeout=10)
+    with db.transaction() as session:
+        assert session.scalars(select(UsageEventRow.query)).all() == ["secret words"]
