@@ -33,6 +33,10 @@ class Settings:
     # What citizens are told to text or call (shown on the web and in SMS replies); fictional numbers by default.
     sms_number: str = "+1 202 555 0142"
     helpline: str = "+1 202 555 0100"
+    # Raw usage events older than this many days are deleted once rolled up; the daily aggregates stay.
+    metrics_retention_days: int = 90
+    # When set, each server process runs the metrics rollup this often (a lock keeps runs one at a time).
+    metrics_rollup_seconds: int | None = None
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -78,7 +82,20 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
         sms_number=env_vars.get("FINDER_SMS_NUMBER") or Settings.sms_number,
         helpline=env_vars.get("FINDER_HELPLINE") or Settings.helpline,
+        metrics_retention_days=_whole_number(
+            env_vars, "FINDER_METRICS_RETENTION_DAYS", Settings.metrics_retention_days
+        ),
+        metrics_rollup_seconds=_whole_number(env_vars, "FINDER_METRICS_ROLLUP_SECONDS", None),
     )
+
+
+def _whole_number(env_vars, name: str, default: int | None) -> int | None:
+    text = env_vars.get(name, "").strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"[0-9]+", text) or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, not {text!r}.")
+    return int(text)
 
 
 def _languages(text: str) -> tuple[str, ...]:

@@ -35,30 +35,61 @@ class UsageEventRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
-# Rollups. "" stands for "none" in key columns (not NULL), so that the unique keys match and upserts find their row.
+# Rollups: daily counts at three grains, so that each report reads a small table. "" stands for "none" in key
+# columns (not NULL), so that the unique keys match and upserts find their row.
 
 
-class UsageDaily(Base):
-    """Events per day, kind, channel, language and service (with the service's agency at rollup time)."""
+class _Counts:
+    """What each daily count row sums over its events."""
+
+    events: Mapped[int] = mapped_column(Integer)
+    # Searches that found nothing.
+    zero_results: Mapped[int] = mapped_column(Integer)
+    # Feedback answers.
+    useful: Mapped[int] = mapped_column(Integer)
+    not_useful: Mapped[int] = mapped_column(Integer)
+    # SMS/WhatsApp segments.
+    segments: Mapped[int] = mapped_column(Integer)
+
+
+class UsageDaily(_Counts, Base):
+    """Events per day, kind, channel and language: the whole-of-government figures."""
 
     __tablename__ = "usage_daily"
-    __table_args__ = (
-        UniqueConstraint("day", "kind", "channel", "language", "service_id", "agency_id", name="uq_usage_daily_key"),
-    )
+    __table_args__ = (UniqueConstraint("day", "kind", "channel", "language", name="uq_usage_daily_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     day: Mapped[dt.date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
-    # The service viewed, clicked out to or rated; for a search, its top result.
+
+
+class UsageDailyAgency(_Counts, Base):
+    """Events about an agency's services (a search counts for the agency of its top result) per day and channel."""
+
+    __tablename__ = "usage_daily_agencies"
+    __table_args__ = (UniqueConstraint("agency_id", "day", "kind", "channel", name="uq_usage_daily_agencies_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+
+
+class UsageDailyService(_Counts, Base):
+    """Events per day, kind and service (for a search: its top result), with the service's agency at rollup time."""
+
+    __tablename__ = "usage_daily_services"
+    __table_args__ = (UniqueConstraint("day", "kind", "service_id", "agency_id", name="uq_usage_daily_services_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[str] = mapped_column(String(64))
+    # "" when the service is no longer in the catalogue.
     agency_id: Mapped[str] = mapped_column(String(64), index=True)
-    events: Mapped[int] = mapped_column(Integer)
-    zero_results: Mapped[int] = mapped_column(Integer)
-    useful: Mapped[int] = mapped_column(Integer)
-    not_useful: Mapped[int] = mapped_column(Integer)
-    segments: Mapped[int] = mapped_column(Integer)
 
 
 class UsageDailyQuery(Base):

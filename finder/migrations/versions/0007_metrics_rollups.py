@@ -25,6 +25,13 @@ def _key_columns() -> list[sa.Column]:
     ]
 
 
+def _count_columns() -> list[sa.Column]:
+    return [
+        sa.Column(name, sa.Integer(), nullable=False)
+        for name in ("events", "zero_results", "useful", "not_useful", "segments")
+    ]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("usage_events") as batch:
         batch.add_column(sa.Column("query_key", sa.String(200), nullable=True))
@@ -33,17 +40,35 @@ def upgrade() -> None:
         "usage_daily",
         *_key_columns(),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("service_id", sa.String(64), nullable=False),
-        sa.Column("agency_id", sa.String(64), nullable=False),
-        sa.Column("events", sa.Integer(), nullable=False),
-        sa.Column("zero_results", sa.Integer(), nullable=False),
-        sa.Column("useful", sa.Integer(), nullable=False),
-        sa.Column("not_useful", sa.Integer(), nullable=False),
-        sa.Column("segments", sa.Integer(), nullable=False),
-        sa.UniqueConstraint("day", "kind", "channel", "language", "service_id", "agency_id", name="uq_usage_daily_key"),
+        *_count_columns(),
+        sa.UniqueConstraint("day", "kind", "channel", "language", name="uq_usage_daily_key"),
     )
     op.create_index("ix_usage_daily_day", "usage_daily", ["day"])
-    op.create_index("ix_usage_daily_agency_id", "usage_daily", ["agency_id"])
+
+    op.create_table(
+        "usage_daily_agencies",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("agency_id", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        *_count_columns(),
+        sa.UniqueConstraint("agency_id", "day", "kind", "channel", name="uq_usage_daily_agencies_key"),
+    )
+    op.create_index("ix_usage_daily_agencies_day", "usage_daily_agencies", ["day"])
+
+    op.create_table(
+        "usage_daily_services",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("service_id", sa.String(64), nullable=False),
+        sa.Column("agency_id", sa.String(64), nullable=False),
+        *_count_columns(),
+        sa.UniqueConstraint("day", "kind", "service_id", "agency_id", name="uq_usage_daily_services_key"),
+    )
+    op.create_index("ix_usage_daily_services_day", "usage_daily_services", ["day"])
+    op.create_index("ix_usage_daily_services_agency_id", "usage_daily_services", ["agency_id"])
 
     op.create_table(
         "usage_daily_queries",
@@ -76,6 +101,8 @@ def downgrade() -> None:
     op.drop_table("metrics_rollup_state")
     op.drop_table("usage_daily_visitors")
     op.drop_table("usage_daily_queries")
+    op.drop_table("usage_daily_services")
+    op.drop_table("usage_daily_agencies")
     op.drop_table("usage_daily")
     with op.batch_alter_table("usage_events") as batch:
         batch.drop_column("query_key")
