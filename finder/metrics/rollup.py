@@ -44,6 +44,8 @@ def rollup(database: Database, retention_days: int, now: dt.datetime | None = No
     now = now or utcnow()
     high = _committed_high_water(database)
     with database.engine.begin() as connection:
+        # The state row comes with the migration; made again if the tables were emptied since.
+        connection.execute(_dialect(connection).insert(STATE).values(id=1, last_event_id=0).on_conflict_do_nothing())
         # The lock: taken first, held to commit.
         connection.execute(update(STATE).where(STATE.c.id == 1).values(rolled_up_at=now))
         low = connection.scalar(select(STATE.c.last_event_id).where(STATE.c.id == 1))
@@ -167,12 +169,16 @@ def _recount_visitors(connection: Connection, new: ColumnElement, first_kept: dt
 def _upsert(connection: Connection, model: type, rows) -> None:
     """Insert the grouped rows, adding their counts to the rows already there for the same key."""
     table = model.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     names = [column.name for column in rows.selected_columns]
-    statement = dialect.insert(table).from_select(names, rows)
+    statement = _dialect(connection).insert(table).from_select(names, rows)
     key = next(c for c in table.constraints if c.name and c.name.startswith("uq_"))
     sums = [name for name in names if name not in {c.name for c in key.columns}]
     statement = statement.on_conflict_do_update(
         index_elements=list(key.columns), set_={name: table.c[name] + statement.excluded[name] for name in sums}
     )
     connection.execute(statement)
+
+
+def _dialect(connection: Connection):
+    """The dialect module whose insert() knows ON CONFLICT."""
+    return postgresql if connection.dialect.name == "postgresql" else sqlite
