@@ -13,6 +13,8 @@ from finder.catalogue.models import Base, JSONType
 
 class UsageEventRow(Base):
     __tablename__ = "usage_events"
+    # Ids are never reused (SQLite would reuse them once retention empties the table): the rollup's watermark is one.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

@@ -145,25 +145,40 @@ def _add_queries(connection: Connection, new: ColumnElement) -> None:
 
 
 def _recount_visitors(connection: Connection, new: ColumnElement, first_kept: dt.date) -> None:
-    """Distinct visitors do not add up, so the days the new events fall on are counted again from the raw events."""
+    """Distinct visitors do not add up, so the days the new events fall on are counted again from the raw events.
+
+    Days before the retention cutoff may have lost their raw events: a count already there stays as it is, and
+    only a day never counted is counted from the events there are.
+    """
     first, last = connection.execute(
         select(func.min(EVENTS.c.occurred_at), func.max(EVENTS.c.occurred_at)).where(new)
     ).one()
-    # Days before the retention cutoff have lost their raw events: their counts stay as they were.
-    first_day = max(first.date(), first_kept)
-    if first_day > last.date():
-        return
-    start = dt.datetime.combine(first_day, dt.time())
-    end = dt.datetime.combine(last.date() + dt.timedelta(days=1), dt.time())
     table = UsageDailyVisitors.__table__
-    connection.execute(delete(table).where(table.c.day >= first_day, table.c.day <= last.date()))
+    if last.date() >= first_kept:
+        start = max(first.date(), first_kept)
+        connection.execute(delete(table).where(table.c.day >= start, table.c.day <= last.date()))
+        connection.execute(table.insert().from_select(VISITOR_COLUMNS, _visitors(start, last.date())))
+    if first.date() < first_kept:
+        old = _visitors(first.date(), min(last.date(), first_kept - dt.timedelta(days=1)))
+        connection.execute(
+            _dialect(connection).insert(table).from_select(VISITOR_COLUMNS, old).on_conflict_do_nothing()
+        )
+
+
+VISITOR_COLUMNS = ["day", "channel", "language", "visitors"]
+
+
+def _visitors(first_day: dt.date, last_day: dt.date):
     day = _day(EVENTS.c.occurred_at).label("day")
-    counted = (
+    return (
         select(day, EVENTS.c.channel, EVENTS.c.language, func.count(EVENTS.c.visitor.distinct()).label("visitors"))
-        .where(EVENTS.c.occurred_at >= start, EVENTS.c.occurred_at < end, EVENTS.c.visitor.is_not(None))
+        .where(
+            EVENTS.c.occurred_at >= dt.datetime.combine(first_day, dt.time()),
+            EVENTS.c.occurred_at < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
+            EVENTS.c.visitor.is_not(None),
+        )
         .group_by(day, EVENTS.c.channel, EVENTS.c.language)
     )
-    connection.execute(table.insert().from_select(["day", "channel", "language", "visitors"], counted))
 
 
 def _upsert(connection: Connection, model: type, rows) -> None:

@@ -33,7 +33,12 @@ def _count_columns() -> list[sa.Column]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("usage_events") as batch:
+    # On SQLite the table is rebuilt with AUTOINCREMENT, so that ids are never reused once retention has emptied
+    # it: the rollup's watermark is an id. (PostgreSQL's sequence never reuses ids.)
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table(
+        "usage_events", table_kwargs={"sqlite_autoincrement": True}, recreate="always" if sqlite else "auto"
+    ) as batch:
         batch.add_column(sa.Column("query_key", sa.String(200), nullable=True))
 
     op.create_table(
