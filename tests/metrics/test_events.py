@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -59,3 +61,50 @@ def test_a_failing_write_does_not_fail_the_caller_and_keeps_the_batch(app, db, c
     assert usage_log.flush(timeout=10)
     with db.transaction() as session:
         assert session.scalars(select(UsageEventRow.query)).all() == ["secret words"]
+
+
+def test_events_from_many_threads_through_a_small_queue_are_all_written_once(app, db):
+    from finder.metrics import UsageLog
+
+    # A queue of 50 makes the recording threads wait for room: back-pressure, not loss.
+    usage_log = UsageLog(db, capacity=50)
+    app.extensions["finder.usage_log"] = usage_log
+
+    def send(thread: int) -> None:
+        with app.app_context():
+            for n in range(300):
+                metrics.record(UsageEvent(EventKind.SEARCH, channel="web", language="en", query=f"{thread} {n}"))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert usage_log.flush()
+    with db.transaction() as session:
+        queries = session.scalars(select(UsageEventRow.query)).all()
+    assert sorted(queries) == sorted(f"{t} {n}" for t in range(4) for n in range(300))
+    usage_log.close()
+
+
+def test_a_closed_log_writes_what_it_held_and_starts_again_on_the_next_event(app, db):
+    usage_log = app.extensions["finder.usage_log"]
+    with app.app_context():
+        metrics.record(UsageEvent(EventKind.SERVICE_VIEW, channel="web", language="en", service_id="a"))
+        assert usage_log.close()
+        metrics.record(UsageEvent(EventKind.SERVICE_VIEW, channel="web", language="en", service_id="b"))
+    assert usage_log.flush()
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(UsageEventRow.service_id))) == ["a", "b"]
+
+
+def test_api_searches_are_logged_once_per_search_not_per_page(app, client):
+    assert client.get("/api/v1/services?search=Lost+%20Passport&lang=fr").status_code == 200
+    assert client.get("/api/v1/services?search=lost+passport&page=2").status_code == 200
+    assert client.get("/api/v1/services").status_code == 200
+    assert app.extensions["finder.usage_log"].flush()
+    with app.extensions["finder.db"].transaction() as session:
+        rows = session.scalars(select(UsageEventRow)).all()
+    assert [(r.kind, r.channel, r.language, r.query, r.query_key, r.result_count, r.visitor) for r in rows] == [
+        ("search", "api", "fr", "Lost Passport", "lost passport", 0, None)
+    ]
