@@ -50,6 +50,9 @@ def rollup(database: Database, retention_days: int, now: dt.datetime | None = No
         connection.execute(update(STATE).where(STATE.c.id == 1).values(rolled_up_at=now))
         low = connection.scalar(select(STATE.c.last_event_id).where(STATE.c.id == 1))
         count = 0
+        if high > low and connection.dialect.name == "postgresql":
+            # Enough memory to group a large backlog in one hash table instead of sorting it through disk.
+            connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         if high > low:
             new = and_(EVENTS.c.id > low, EVENTS.c.id <= high)
             count = connection.scalar(select(func.count()).where(new)) or 0
@@ -150,22 +153,31 @@ def _recount_visitors(connection: Connection, new: ColumnElement, first_kept: dt
     Days before the retention cutoff may have lost their raw events: a count already there stays as it is, and
     only a day never counted is counted from the events there are.
     """
-    first, last = connection.execute(
-        select(func.min(EVENTS.c.occurred_at), func.max(EVENTS.c.occurred_at)).where(new)
-    ).one()
+    # min/max of date(), not of the column: PostgreSQL would otherwise walk the occurred_at index from one end.
+    first, last = (
+        _as_date(value)
+        for value in connection.execute(
+            select(func.min(_day(EVENTS.c.occurred_at)), func.max(_day(EVENTS.c.occurred_at))).where(new)
+        ).one()
+    )
     table = UsageDailyVisitors.__table__
-    if last.date() >= first_kept:
-        start = max(first.date(), first_kept)
-        connection.execute(delete(table).where(table.c.day >= start, table.c.day <= last.date()))
-        connection.execute(table.insert().from_select(VISITOR_COLUMNS, _visitors(start, last.date())))
-    if first.date() < first_kept:
-        old = _visitors(first.date(), min(last.date(), first_kept - dt.timedelta(days=1)))
+    if last >= first_kept:
+        start = max(first, first_kept)
+        connection.execute(delete(table).where(table.c.day >= start, table.c.day <= last))
+        connection.execute(table.insert().from_select(VISITOR_COLUMNS, _visitors(start, last)))
+    if first < first_kept:
+        old = _visitors(first, min(last, first_kept - dt.timedelta(days=1)))
         connection.execute(
             _dialect(connection).insert(table).from_select(VISITOR_COLUMNS, old).on_conflict_do_nothing()
         )
 
 
 VISITOR_COLUMNS = ["day", "channel", "language", "visitors"]
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    # SQLite's date() gives text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _visitors(first_day: dt.date, last_day: dt.date):
