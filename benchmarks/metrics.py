@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from finder import create_app, metrics, migrations  # noqa: E402
 from finder.catalogue.models import Agency, Service, ServiceStatus, derived_id  # noqa: E402
 from finder.metrics import UsageEvent  # noqa: E402
+from finder.metrics import events as usage_log  # noqa: E402
 
 POSTGRES_ADMIN = os.environ.get("FINDER_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 AGENCIES, SERVICES, VISITORS, QUERIES = 20, 200, 300_000, 5_000
@@ -51,10 +52,7 @@ KINDS = {
 }
 CHANNEL_WEIGHTS = {"web": 60, "sms": 20, "whatsapp": 8, "api": 12}
 LANGUAGES = {"en": 50, "fr": 20, "es": 10, "ar": 10, "zh": 5, "ru": 5}
-COLUMNS = (
-    "occurred_at kind channel language visitor query query_key result_count service_id top_service_id useful "
-    "comment segments encoding detail"
-).split()
+COLUMNS = usage_log.COLUMNS
 
 
 def database_url(backend: str, folder: Path) -> tuple[str, callable]:
@@ -152,24 +150,9 @@ class Synthetic:
 
 
 def bulk_load(database, rows: list[tuple]) -> None:
-    raw = database.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if database.engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY usage_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join("?" for _ in COLUMNS)
-            cursor.execute("BEGIN")
-            cursor.executemany(
-                f"INSERT INTO usage_events ({', '.join(COLUMNS)}) VALUES ({placeholders})",
-                [(r[0].isoformat(sep=" "), *r[1:]) for r in rows],
-            )
-            cursor.execute("COMMIT")
-        raw.commit()
-    finally:
-        raw.close()
+    """The log's own fast path (COPY, executemany), in big transactions."""
+    with database.engine.begin() as connection:
+        usage_log.insert_rows(connection, rows)
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import enum
+import json
 import logging
 import os
 import queue
@@ -25,11 +26,10 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection
 
 from finder.catalogue.models import utcnow
 from finder.db import Database
-from finder.metrics.models import UsageEventRow
 from finder.privacy import scrub
 from finder.search.text import fold
 
@@ -90,24 +90,45 @@ def query_key(query: str | None) -> str | None:
     return " ".join(fold(query).split())[:MAX_QUERY] or None
 
 
-def _row(event: UsageEvent) -> dict[str, Any]:
-    return {
-        "occurred_at": event.occurred_at,
-        "kind": event.kind.value,
-        "channel": event.channel,
-        "language": event.language,
-        "visitor": event.visitor,
-        "query": event.query,
-        "query_key": query_key(event.query),
-        "result_count": event.result_count,
-        "service_id": event.service_id,
-        "top_service_id": event.top_service_id,
-        "useful": event.useful,
-        "comment": event.comment,
-        "segments": event.segments,
-        "encoding": event.encoding,
-        "detail": event.detail,
-    }
+# The usage_events columns the writer fills, in the order of `_row`.
+COLUMNS = ["occurred_at", "kind", "channel", "language", "visitor", "query", "query_key", "result_count", "service_id", "top_service_id", "useful", "comment", "segments", "encoding", "detail"]
+_SQLITE_INSERT = f"INSERT INTO usage_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+_POSTGRES_COPY = f"COPY usage_events ({', '.join(COLUMNS)}) FROM STDIN"
+
+
+def _row(event: UsageEvent) -> tuple:
+    return (
+        event.occurred_at,
+        event.kind.value,
+        event.channel,
+        event.language,
+        event.visitor,
+        event.query,
+        query_key(event.query),
+        event.result_count,
+        event.service_id,
+        event.top_service_id,
+        event.useful,
+        event.comment,
+        event.segments,
+        event.encoding,
+        json.dumps(event.detail, ensure_ascii=False),
+    )
+
+
+def insert_rows(connection: Connection, rows: list[tuple]) -> None:
+    """Insert `_row` tuples through the driver itself: COPY on PostgreSQL, executemany on SQLite.
+
+    Several times faster than SQLAlchemy's insert(), whose per-row type processing would otherwise cap the log
+    below its throughput target; the values are the ones SQLAlchemy would bind.
+    """
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(_POSTGRES_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # SQLAlchemy's SQLite DateTime format (fixed width, so that text comparison orders it).
+    connection.exec_driver_sql(_SQLITE_INSERT, [(row[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *row[1:]) for row in rows])
 
 
 class _Flush:
@@ -212,7 +233,7 @@ class UsageLog:
         while True:
             try:
                 with self.database.engine.begin() as connection:
-                    connection.execute(insert(UsageEventRow.__table__), rows)
+                    insert_rows(connection, rows)
                 return
             except Exception as error:
                 # The error's class only: its message can quote the statement's parameters, i.e. what citizens typed.
