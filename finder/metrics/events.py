@@ -91,7 +91,23 @@ def query_key(query: str | None) -> str | None:
 
 
 # The usage_events columns the writer fills, in the order of `_row`.
-COLUMNS = ["occurred_at", "kind", "channel", "language", "visitor", "query", "query_key", "result_count", "service_id", "top_service_id", "useful", "comment", "segments", "encoding", "detail"]
+COLUMNS = [
+    "occurred_at",
+    "kind",
+    "channel",
+    "language",
+    "visitor",
+    "query",
+    "query_key",
+    "result_count",
+    "service_id",
+    "top_service_id",
+    "useful",
+    "comment",
+    "segments",
+    "encoding",
+    "detail",
+]
 _SQLITE_INSERT = f"INSERT INTO usage_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 _POSTGRES_COPY = f"COPY usage_events ({', '.join(COLUMNS)}) FROM STDIN"
 
@@ -249,7 +265,9 @@ class UsageLog:
 def flush_all(timeout: float = 30.0) -> None:
     """Flush every usage log of this process; for shutdown hooks."""
     for usage_log in list(_running):
-        usage_log.flush(timeout)
+        if not usage_log.flush(timeout):
+            # The database has been failing for the whole timeout: say how much is lost, never what.
+            log.error("%d usage events were not written at shutdown", usage_log._queue.qsize())
 
 
 atexit.register(flush_all)
