@@ -139,16 +139,24 @@ def _visitors(connection: Connection, start: dt.date, end: dt.date) -> dict[str,
 
 def _top_zero_result_queries(connection: Connection, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     table = UsageDailyQuery.__table__
+    in_range = [table.c.day >= start, table.c.day <= end]
     zero = func.sum(table.c.zero_results)
-    rows = connection.execute(
-        select(table.c.query, zero, func.sum(table.c.searches))
-        .where(table.c.day >= start, table.c.day <= end)
+    # Only the rows with failed searches are ranked (most rows have none), then the top ones' searches are summed.
+    top = connection.execute(
+        select(table.c.query, zero)
+        .where(*in_range, table.c.zero_results > 0)
         .group_by(table.c.query)
-        .having(zero > 0)
         .order_by(desc(zero), table.c.query)
         .limit(TOP_QUERIES)
     ).all()
-    return [{"query": query, "zero_result_searches": int(z), "searches": int(n)} for query, z, n in rows]
+    searches = dict(
+        connection.execute(
+            select(table.c.query, func.sum(table.c.searches))
+            .where(*in_range, table.c.query.in_([query for query, _ in top]))
+            .group_by(table.c.query)
+        ).all()
+    )
+    return [{"query": query, "zero_result_searches": int(z), "searches": int(searches[query])} for query, z in top]
 
 
 def _services(connection: Connection, start: dt.date, end: dt.date, agency_id: str | None) -> list[dict[str, Any]]:

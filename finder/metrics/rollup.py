@@ -34,6 +34,8 @@ STATE = RollupState.__table__
 
 @dataclass(frozen=True)
 class RollupResult:
+    """What a run did: events rolled up, the watermark it left, raw events deleted."""
+
     events: int
     last_event_id: int
     deleted: int
@@ -49,24 +51,22 @@ def rollup(database: Database, retention_days: int, now: dt.datetime | None = No
         # The lock: taken first, held to commit.
         connection.execute(update(STATE).where(STATE.c.id == 1).values(rolled_up_at=now))
         low = connection.scalar(select(STATE.c.last_event_id).where(STATE.c.id == 1))
+        cutoff = _retention_cutoff(now, retention_days)
         count = 0
-        if high > low and connection.dialect.name == "postgresql":
-            # Enough memory to group a large backlog in one hash table instead of sorting it through disk.
-            connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         if high > low:
+            if connection.dialect.name == "postgresql":
+                # Enough memory to group a large backlog in hash tables instead of sorting it through disk.
+                connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
             new = and_(EVENTS.c.id > low, EVENTS.c.id <= high)
             count = connection.scalar(select(func.count()).where(new)) or 0
-            cutoff = _retention_cutoff(now, retention_days)
             _add_counts(connection, new)
             _add_queries(connection, new)
             _recount_visitors(connection, new, cutoff.date())
             connection.execute(update(STATE).where(STATE.c.id == 1).values(last_event_id=high))
         watermark = max(low, high)
-        deleted = connection.execute(
-            delete(EVENTS).where(
-                EVENTS.c.occurred_at < _retention_cutoff(now, retention_days), EVENTS.c.id <= watermark
-            )
-        ).rowcount
+        # Only events rolled up (ids up to the watermark) are ever deleted.
+        expired = delete(EVENTS).where(EVENTS.c.occurred_at < cutoff, EVENTS.c.id <= watermark)
+        deleted = connection.execute(expired).rowcount
     return RollupResult(events=count, last_event_id=watermark, deleted=deleted)
 
 
