@@ -26,6 +26,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from sqlalchemy import Connection
 
 from finder.catalogue.models import utcnow
@@ -42,6 +44,8 @@ MAX_COMMENT = 500
 BATCH_SIZE = 500
 BATCH_SECONDS = 0.2
 RETRY_CAP = 5.0
+# Errors that writing the same event again cannot cure (raised wrapped by SQLAlchemy, or by psycopg's COPY).
+REFUSED = (sqlalchemy.exc.DataError, sqlalchemy.exc.IntegrityError, psycopg.DataError, psycopg.IntegrityError)
 
 
 class EventKind(enum.StrEnum):
@@ -217,7 +221,7 @@ class UsageLog:
         while not self._stop.is_set():
             events, markers = self._next_batch()
             if events:
-                self._write(events)
+                self._write([_row(event) for event in events])
             for marker in markers:
                 marker.done.set()
 
@@ -242,14 +246,24 @@ class UsageLog:
             except queue.Empty:
                 return events, markers
 
-    def _write(self, events: list[UsageEvent]) -> None:
-        """Insert the batch in one transaction, retrying until it is written (or the log is stopping)."""
-        rows = [_row(event) for event in events]
+    def _write(self, rows: list[tuple]) -> None:
+        """Insert the batch in one transaction, retrying until it is written (or the log is stopping).
+
+        An event the database refuses (a value too long, a missing field) would fail every retry and hold back
+        everything queued behind it: the batch is then written one event at a time, and only those refused dropped.
+        """
         delay = BATCH_SECONDS
         while True:
             try:
                 with self.database.engine.begin() as connection:
                     insert_rows(connection, rows)
+                return
+            except REFUSED as error:
+                if len(rows) > 1:
+                    for row in rows:
+                        self._write([row])
+                    return
+                log.error("dropped a usage event that the database refuses (%s)", type(error).__name__)
                 return
             except Exception as error:
                 # The error's class only: its message can quote the statement's parameters, i.e. what citizens typed.

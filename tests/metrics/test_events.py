@@ -108,3 +108,18 @@ def test_api_searches_are_logged_once_per_search_not_per_page(app, client):
     assert [(r.kind, r.channel, r.language, r.query, r.query_key, r.result_count, r.visitor) for r in rows] == [
         ("search", "api", "fr", "Lost Passport", "lost passport", 0, None)
     ]
+
+
+def test_an_event_the_database_refuses_is_dropped_alone(app, db, caplog):
+    with app.app_context():
+        metrics.record(
+            UsageEvent(EventKind.SEARCH, channel="web", language="en", query="before"),
+            # No language: refused by the NOT NULL constraint, on every retry.
+            UsageEvent(EventKind.SEARCH, channel="web", language=None, query="refused"),
+            UsageEvent(EventKind.SEARCH, channel="web", language="en", query="after"),
+        )
+    assert app.extensions["finder.usage_log"].flush(timeout=10)
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(UsageEventRow.query))) == ["after", "before"]
+    assert "dropped a usage event that the database refuses (" in caplog.text
+    assert "refused" not in caplog.text.replace("database refuses", "")
