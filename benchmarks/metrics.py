@@ -11,8 +11,9 @@ For each backend, in a database of its own (a temporary SQLite file; a PostgreSQ
 - report: `usage_report` (every query a dashboard makes: counts by channel, rates, visitors, top zero-result
   queries, per-service table) over the whole year, for all agencies and for one agency: the whole report's
   median, and the median and p95 of its slowest query (the target is per dashboard query).
-The default is the issue's 10 million events; on this machine (2 shared cores) that takes about ten minutes per
-backend, mostly loading. Figures are medians of what the machine does while other work shares it.
+The default is the issue's 10 million events; on this machine (2 shared cores, loaded) that took about 25 minutes
+for both backends, mostly loading and the first rollup. Figures are medians of what the machine does while other
+work shares it.
 """
 
 from __future__ import annotations
