@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from finder import agency, demo, migrations, search
+from finder import agency, catalogue, demo, metrics, migrations, search
 from finder.catalogue import EXPORT_FORMATS, ImportFailed, export_catalogue, import_path, write_hsds_tables
 from finder.db import database
 
@@ -18,6 +18,8 @@ from finder.db import database
 def _create_app() -> Flask:
     from finder import create_app
 
+    # SIGTERM to `finder run` (or any command) exits normally, so buffered usage events are written first.
+    metrics.install_sigterm_handler()
     return create_app()
 
 
@@ -171,6 +173,62 @@ def search_query(text: str, language: str | None) -> None:
         click.echo(f"{hit.score:7.3f}  {hit.slug}  {hit.name}")
 
 
+@click.group("metrics")
+def metrics_group() -> None:
+    """Usage metrics: rollups and reports."""
+
+
+@metrics_group.command("rollup")
+@with_appcontext
+def metrics_rollup() -> None:
+    """Add the usage events logged since the last run to the daily rollups; delete raw events past retention.
+
+    Incremental and safe to run often and concurrently (from cron, or FINDER_METRICS_ROLLUP_SECONDS).
+    """
+    retention = _settings().metrics_retention_days
+    result = metrics.rollup(database(), retention)
+    click.echo(
+        f"Rolled up {result.events} events (up to event {result.last_event_id}); "
+        f"deleted {result.deleted} raw events older than {retention} days."
+    )
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@metrics_group.command("report")
+@click.option("--from", "start", type=DATE, required=True, help="First day (YYYY-MM-DD, UTC), included.")
+@click.option("--to", "end", type=DATE, required=True, help="Last day (YYYY-MM-DD, UTC), included.")
+@click.option("--agency", "agency_id", default=None, help="Only this agency's services (its id).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option(
+    "--table",
+    type=click.Choice(["metrics", "zero-result-queries", "services"]),
+    default="metrics",
+    show_default=True,
+    help="Which table --format csv prints.",
+)
+@with_appcontext
+def metrics_report(start, end, agency_id: str | None, fmt: str, table: str) -> None:
+    """Print the usage metrics (docs/metrics.md) for a date range; runs an incremental rollup first."""
+    if end < start:
+        raise click.BadParameter(f"{end:%Y-%m-%d} is before --from {start:%Y-%m-%d}.", param_hint="'--to'")
+    db = database()
+    if agency_id is not None:
+        with db.sessions() as session:
+            if catalogue.agency(session, agency_id) is None:
+                raise click.BadParameter(f"no agency has the id {agency_id!r}.", param_hint="'--agency'")
+    metrics.rollup(db, _settings().metrics_retention_days)
+    with db.engine.connect() as connection:
+        report = metrics.usage_report(connection, start.date(), end.date(), agency_id)
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(metrics.report_csv(report, table), nl=False)
+    else:
+        click.echo(metrics.report_text(report), nl=False)
+
+
 def _fail(failed: ImportFailed) -> None:
     for problem in failed.problems:
         click.echo(f"error: {problem}", err=True)
@@ -180,5 +238,5 @@ def _fail(failed: ImportFailed) -> None:
 def register_commands(app: Flask) -> None:
     from finder.agency.commands import COMMANDS
 
-    for group in (db_group, demo_group, catalogue_group, search_group, *COMMANDS):
+    for group in (db_group, demo_group, catalogue_group, search_group, metrics_group, *COMMANDS):
         app.cli.add_command(group)

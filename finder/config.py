@@ -59,6 +59,10 @@ class Settings:
     twilio_advanced_opt_out: bool = False
     # How many reverse proxies sit in front of the app (X-Forwarded-Proto/Host trusted from that many hops).
     proxy_fix: int = 0
+    # Raw usage events older than this many days are deleted once rolled up; the daily aggregates stay.
+    metrics_retention_days: int = 90
+    # When set, each server process runs the metrics rollup this often (a lock keeps runs one at a time).
+    metrics_rollup_seconds: int | None = None
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -119,10 +123,14 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         twilio_validate=_twilio_validate(env, _flag(env_vars, "FINDER_TWILIO_VALIDATE", True)),
         twilio_advanced_opt_out=_flag(env_vars, "FINDER_SMS_ADVANCED_OPT_OUT", False),
         proxy_fix=_integer(env_vars, "FINDER_PROXY_FIX", 0, 0, 5),
+        metrics_retention_days=_integer(
+            env_vars, "FINDER_METRICS_RETENTION_DAYS", Settings.metrics_retention_days, 1, 100 * 365
+        ),
+        metrics_rollup_seconds=_integer(env_vars, "FINDER_METRICS_ROLLUP_SECONDS", None, 1, 24 * 3600),
     )
 
 
-def _integer(env_vars, name: str, default: int, low: int, high: int) -> int:
+def _integer(env_vars, name: str, default: int | None, low: int, high: int) -> int | None:
     text = env_vars.get(name)
     if not text:
         return default

@@ -91,6 +91,8 @@ def make_app(database_url: str, **overrides):
 def app(database_url: str):
     app = make_app(database_url)
     yield app
+    # Written before the database goes: a buffered event must not land in the next test's database.
+    app.extensions["finder.usage_log"].close()
     app.extensions["finder.db"].dispose()
 
 
@@ -139,6 +141,7 @@ def demo_url(request: pytest.FixtureRequest) -> str:
 def demo_app(demo_url: str):
     app = make_app(demo_url)
     yield app
+    app.extensions["finder.usage_log"].close()
     app.extensions["finder.db"].dispose()
 
 

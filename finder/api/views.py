@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from finder import catalogue, search
+from finder import catalogue, metrics, search
 from finder.api.facets import facet_lists
 from finder.api.params import QueryParams
 from finder.api.problems import ApiProblem, bad_parameters, problem_response
@@ -114,6 +114,18 @@ def services() -> Response:
         )
     except search.UnknownFilter as unknown:
         raise bad_parameters([{"parameter": unknown.name, "detail": f"no such value {unknown.value!r}"}]) from None
+    if page == 1:
+        # One search per question asked: turning its pages is not searching again.
+        metrics.record(
+            metrics.UsageEvent(
+                metrics.EventKind.SEARCH,
+                channel="api",
+                language=language,
+                query=text,
+                result_count=found.total,
+                top_service_id=found.hits[0].service_id if found.hits else None,
+            )
+        )
     services = catalogue.published_services_by_id(session, found.service_ids)
     page_of = catalogue.Page(services, found.total, page, per_page)
     body = _envelope(page_of, [exporter.service_listing(s) for s in services])

@@ -1,0 +1,211 @@
+"""Daily rollups of the usage log: incremental, idempotent, one run at a time; then retention of raw events.
+
+A run adds the events after the watermark (the last event id rolled up) to the daily count tables, moves the
+watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
+changes nothing, and running again only picks up what is new. Every run starts by locking the one
+metrics_rollup_state row (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so concurrent runs
+(cron, several server processes) queue up and the second finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from finder.catalogue.models import Service, utcnow
+from finder.db import Database
+from finder.metrics.models import (
+    RollupState,
+    UsageDaily,
+    UsageDailyAgency,
+    UsageDailyQuery,
+    UsageDailyService,
+    UsageDailyVisitors,
+    UsageEventRow,
+)
+
+EVENTS = UsageEventRow.__table__
+SERVICES = Service.__table__
+STATE = RollupState.__table__
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    """What a run did: events rolled up, the watermark it left, raw events deleted."""
+
+    events: int
+    last_event_id: int
+    deleted: int
+
+
+def rollup(database: Database, retention_days: int, now: dt.datetime | None = None) -> RollupResult:
+    """Roll up the events logged since the last run, then delete raw events older than `retention_days`."""
+    now = now or utcnow()
+    high = _committed_high_water(database)
+    with database.engine.begin() as connection:
+        # The state row comes with the migration; made again if the tables were emptied since.
+        connection.execute(_dialect(connection).insert(STATE).values(id=1, last_event_id=0).on_conflict_do_nothing())
+        # The lock: taken first, held to commit.
+        connection.execute(update(STATE).where(STATE.c.id == 1).values(rolled_up_at=now))
+        low = connection.scalar(select(STATE.c.last_event_id).where(STATE.c.id == 1))
+        cutoff = _retention_cutoff(now, retention_days)
+        count = 0
+        if high > low:
+            if connection.dialect.name == "postgresql":
+                # Enough memory to group a large backlog in hash tables instead of sorting it through disk.
+                connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            new = and_(EVENTS.c.id > low, EVENTS.c.id <= high)
+            count = connection.scalar(select(func.count()).where(new)) or 0
+            _add_counts(connection, new)
+            _add_queries(connection, new)
+            _recount_visitors(connection, new, cutoff.date())
+            connection.execute(update(STATE).where(STATE.c.id == 1).values(last_event_id=high))
+        watermark = max(low, high)
+        # Only events rolled up (ids up to the watermark) are ever deleted.
+        expired = delete(EVENTS).where(EVENTS.c.occurred_at < cutoff, EVENTS.c.id <= watermark)
+        deleted = connection.execute(expired).rowcount
+    return RollupResult(events=count, last_event_id=watermark, deleted=deleted)
+
+
+def _retention_cutoff(now: dt.datetime, retention_days: int) -> dt.datetime:
+    # Whole days go, so a day's distinct visitors can always be recounted from the events still kept.
+    return dt.datetime.combine(now.date() - dt.timedelta(days=retention_days), dt.time())
+
+
+def _committed_high_water(database: Database) -> int:
+    """The highest event id below which every event is committed.
+
+    On PostgreSQL, ids come from a sequence at insert time, so a batch still being written can hold lower ids than
+    a batch already committed; a watermark taken past it would skip it for good. A SHARE lock waits for the
+    inserts in flight (and holds new ones back only for this instant). SQLite writes one transaction at a time.
+    """
+    with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("LOCK TABLE usage_events IN SHARE MODE")
+        return connection.scalar(select(func.coalesce(func.max(EVENTS.c.id), 0)))
+
+
+def _day(column) -> ColumnElement:
+    # date() on both: a date on PostgreSQL, 'YYYY-MM-DD' on SQLite, the form SQLAlchemy's Date stores there.
+    return func.date(column)
+
+
+def _counts() -> list[ColumnElement]:
+    kind, useful = EVENTS.c.kind, EVENTS.c.useful
+    return [
+        func.count().label("events"),
+        func.sum(case((and_(kind == "search", EVENTS.c.result_count == 0), 1), else_=0)).label("zero_results"),
+        func.sum(case((useful.is_(True), 1), else_=0)).label("useful"),
+        func.sum(case((useful.is_(False), 1), else_=0)).label("not_useful"),
+        func.coalesce(func.sum(EVENTS.c.segments), 0).label("segments"),
+    ]
+
+
+def _add_counts(connection: Connection, new: ColumnElement) -> None:
+    day = _day(EVENTS.c.occurred_at).label("day")
+    # A search is about its top result; every other event about its own service.
+    service_id = case((EVENTS.c.kind == "search", EVENTS.c.top_service_id), else_=EVENTS.c.service_id)
+    totals = select(day, EVENTS.c.kind, EVENTS.c.channel, EVENTS.c.language, *_counts()).where(new)
+    _upsert(connection, UsageDaily, totals.group_by(day, EVENTS.c.kind, EVENTS.c.channel, EVENTS.c.language))
+
+    by_agency = (
+        select(SERVICES.c.agency_id, day, EVENTS.c.kind, EVENTS.c.channel, *_counts())
+        .select_from(EVENTS.join(SERVICES, SERVICES.c.id == service_id))
+        .where(new)
+        .group_by(SERVICES.c.agency_id, day, EVENTS.c.kind, EVENTS.c.channel)
+    )
+    _upsert(connection, UsageDailyAgency, by_agency)
+
+    agency_id = func.coalesce(SERVICES.c.agency_id, literal(""))
+    by_service = (
+        select(day, EVENTS.c.kind, service_id.label("service_id"), agency_id.label("agency_id"), *_counts())
+        .select_from(EVENTS.outerjoin(SERVICES, SERVICES.c.id == service_id))
+        .where(new, service_id.is_not(None))
+        .group_by(day, EVENTS.c.kind, service_id, agency_id)
+    )
+    _upsert(connection, UsageDailyService, by_service)
+
+
+def _add_queries(connection: Connection, new: ColumnElement) -> None:
+    day = _day(EVENTS.c.occurred_at).label("day")
+    query = EVENTS.c.query_key.label("query")
+    searches = (
+        select(
+            day,
+            EVENTS.c.channel,
+            EVENTS.c.language,
+            query,
+            func.count().label("searches"),
+            func.sum(case((EVENTS.c.result_count == 0, 1), else_=0)).label("zero_results"),
+        )
+        .where(new, EVENTS.c.kind == "search", EVENTS.c.query_key.is_not(None))
+        .group_by(day, EVENTS.c.channel, EVENTS.c.language, EVENTS.c.query_key)
+    )
+    _upsert(connection, UsageDailyQuery, searches)
+
+
+def _recount_visitors(connection: Connection, new: ColumnElement, first_kept: dt.date) -> None:
+    """Distinct visitors do not add up, so the days the new events fall on are counted again from the raw events.
+
+    Days before the retention cutoff may have lost their raw events: a count already there stays as it is, and
+    only a day never counted is counted from the events there are.
+    """
+    # min/max of date(), not of the column: PostgreSQL would otherwise walk the occurred_at index from one end.
+    first, last = (
+        _as_date(value)
+        for value in connection.execute(
+            select(func.min(_day(EVENTS.c.occurred_at)), func.max(_day(EVENTS.c.occurred_at))).where(new)
+        ).one()
+    )
+    table = UsageDailyVisitors.__table__
+    if last >= first_kept:
+        start = max(first, first_kept)
+        connection.execute(delete(table).where(table.c.day >= start, table.c.day <= last))
+        connection.execute(table.insert().from_select(VISITOR_COLUMNS, _visitors(start, last)))
+    if first < first_kept:
+        old = _visitors(first, min(last, first_kept - dt.timedelta(days=1)))
+        connection.execute(
+            _dialect(connection).insert(table).from_select(VISITOR_COLUMNS, old).on_conflict_do_nothing()
+        )
+
+
+VISITOR_COLUMNS = ["day", "channel", "language", "visitors"]
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    # SQLite's date() gives text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _visitors(first_day: dt.date, last_day: dt.date):
+    day = _day(EVENTS.c.occurred_at).label("day")
+    return (
+        select(day, EVENTS.c.channel, EVENTS.c.language, func.count(EVENTS.c.visitor.distinct()).label("visitors"))
+        .where(
+            EVENTS.c.occurred_at >= dt.datetime.combine(first_day, dt.time()),
+            EVENTS.c.occurred_at < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
+            EVENTS.c.visitor.is_not(None),
+        )
+        .group_by(day, EVENTS.c.channel, EVENTS.c.language)
+    )
+
+
+def _upsert(connection: Connection, model: type, rows) -> None:
+    """Insert the grouped rows, adding their counts to the rows already there for the same key."""
+    table = model.__table__
+    names = [column.name for column in rows.selected_columns]
+    statement = _dialect(connection).insert(table).from_select(names, rows)
+    key = next(c for c in table.constraints if c.name and c.name.startswith("uq_"))
+    sums = [name for name in names if name not in {c.name for c in key.columns}]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key.columns), set_={name: table.c[name] + statement.excluded[name] for name in sums}
+    )
+    connection.execute(statement)
+
+
+def _dialect(connection: Connection):
+    """The dialect module whose insert() knows ON CONFLICT."""
+    return postgresql if connection.dialect.name == "postgresql" else sqlite
