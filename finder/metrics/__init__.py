@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import threading
-import time
 
 from flask import Flask, current_app
 
@@ -31,6 +30,7 @@ def init_app(app: Flask, usage_log: UsageLog) -> None:
     settings = app.config["FINDER"]
     if settings.metrics_rollup_seconds:
         timer = _RollupTimer(usage_log.database, settings.metrics_rollup_seconds, settings.metrics_retention_days)
+        app.extensions["finder.rollup_timer"] = timer
         # Started by the first request, so that only serving processes run it (not `finder db upgrade`).
         app.before_request(timer.ensure_running)
 
@@ -57,6 +57,7 @@ class _RollupTimer:
         self.database, self.seconds, self.retention_days = database, seconds, retention_days
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     def ensure_running(self) -> None:
         if self._pid == os.getpid():
@@ -66,9 +67,12 @@ class _RollupTimer:
                 threading.Thread(target=self._run, name="finder-metrics-rollup", daemon=True).start()
                 self._pid = os.getpid()
 
+    def stop(self) -> None:
+        """End the timer's runs (after the one in progress, if any)."""
+        self._stopped.set()
+
     def _run(self) -> None:
-        while True:
-            time.sleep(self.seconds)
+        while not self._stopped.wait(self.seconds):
             try:
                 rollup(self.database, self.retention_days)
             except Exception:

@@ -45,6 +45,7 @@ def test_the_server_rolls_up_on_a_timer_when_configured(database_url):
                 total = connection.scalar(select(func.sum(UsageDaily.events)))
         assert total == 3
     finally:
+        app.extensions["finder.rollup_timer"].stop()
         app.extensions["finder.usage_log"].close()
         app.extensions["finder.db"].dispose()
 
