@@ -30,7 +30,10 @@ def _listing(reply: str) -> list[str]:
 def _service_names(app, language: str) -> dict[str, str]:
     """slug -> name in `language`, read from the database the webhook reads."""
     with app.extensions["finder.db"].transaction() as session:
-        return {s.slug: localised(s, "name", language, "en").value for s in session.scalars(select(Service))}
+        # As sent by SMS: in GSM-7, without the accents it lacks.
+        return {
+            s.slug: encode(localised(s, "name", language, "en").value).text for s in session.scalars(select(Service))
+        }
 
 
 @pytest.mark.parametrize("language", list(CONVERSATIONS))
@@ -49,7 +52,7 @@ def test_a_whole_conversation(sms_app, phone, language):
     results = text(first)
     names = _listing(results)
     assert names and any(word in name.lower() for name in names), results
-    assert keyword(Command.MORE, language) in results
+    assert encode(keyword(Command.MORE, language)).text in results
 
     # A number picks a service: its details, with a link to its page in the conversation's language.
     details = text("#1" if language == "fr" else "1")
@@ -75,15 +78,15 @@ def test_a_whole_conversation(sms_app, phone, language):
 
     # HELP in the conversation's language names its own keywords.
     help_text = text(keyword(Command.HELP, language))
-    assert keyword(Command.MENU, language) in help_text
+    assert encode(keyword(Command.MENU, language)).text in help_text
 
     # Switching language: the next replies come in the new one.
     switched = text(f"{keyword(Command.LANGUAGE, language)} {switch_to}")
     with sms_app.test_request_context(), force_locale(switch_to):
         expected = _("Language: %(language)s.", language=Locale.parse(switch_to).get_display_name(switch_to))
-    assert switched.splitlines()[0] == expected
+    assert switched.splitlines()[0] == encode(expected).text  # as sent: GSM-7 drops the accents it lacks
     again = text(CONVERSATIONS[switch_to][0])
-    assert keyword(Command.MORE, switch_to) in again
+    assert encode(keyword(Command.MORE, switch_to)).text in again
 
     # Every message in and out went to the usage log once, with the reply's segments and encoding.
     events = usage_events(sms_app, phone.sender)

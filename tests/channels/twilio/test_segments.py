@@ -18,7 +18,8 @@ from channels.twilio.segments import GSM7, UCS2, encode, sms_budget, whatsapp_bu
         ("Ж" * 135, UCS2, 135, 3),
         ("😀" * 35, UCS2, 70, 1),  # outside the BMP: two UTF-16 units each
         ("Déclarer à la mairie", GSM7, 20, 1),
-        ("Inscripción", UCS2, 11, 1),  # ó is not in GSM-7
+        ("Inscripción", GSM7, 11, 1),  # ó is not in GSM-7: sent as o
+        ("Инструкция", UCS2, 10, 1),
     ],
 )
 def test_encoding_and_segments(text, encoding, units, segments):
@@ -30,6 +31,15 @@ def test_typographic_look_alikes_are_replaced_in_latin_text():
     encoded = encode("L’état — «\u00a0vite\u00a0» … “ok”")
     assert encoded.encoding == GSM7
     assert encoded.text == 'L\'état - " vite " ... "ok"'
+
+
+def test_accents_gsm7_lacks_are_dropped_and_those_it_has_kept():
+    assert encode("Inscripción: más información, reçu, être, año, señal, déjà").text == (
+        "Inscripcion: mas informacion, recu, etre, año, señal, déjà"
+    )
+    # A letter with no GSM-7 base (œ) keeps the text in UCS-2, accents and all.
+    assert encode("cœur, información").text == "cœur, información"
+    assert encode("cœur, información").encoding == UCS2
 
 
 def test_look_alikes_are_kept_when_the_text_needs_ucs2_anyway():

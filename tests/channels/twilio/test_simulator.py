@@ -14,7 +14,7 @@ def test_a_script_is_replayed_through_the_webhook(sms_app, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.count("you> ") == 4 and result.output.count("finder> ") == 4
     assert "[2 segments, GSM-7" in result.output or "[1 segment, GSM-7" in result.output
-    assert "/en/services/" in result.output and "Langue : français." in result.output
+    assert "/en/services/" in result.output and "Langue : francais." in result.output  # ç is not in GSM-7
     # It went through the webhook: the usage log holds the four messages.
     kinds = [e.kind for e in usage_events(sms_app, "+447000000999")]
     assert kinds.count("message_in") == 4
