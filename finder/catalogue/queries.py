@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from finder.catalogue.models import (
     Agency,
@@ -26,13 +26,15 @@ T = TypeVar("T")
 # What a listing needs (one-to-one fields, the agency, the online and email channels).
 LISTING_LOADING = (selectinload(Service.agency), selectinload(Service.channels))
 # What a full record needs.
+# Each collection in one statement of its own; what a row points to (its agency, office, category) joined into
+# that statement rather than fetched by one more.
 SERVICE_LOADING = (
-    selectinload(Service.agency),
+    joinedload(Service.agency),
     selectinload(Service.channels),
     selectinload(Service.documents),
     selectinload(Service.costs),
-    selectinload(Service.offices).selectinload(ServiceOffice.office).selectinload(Office.hours),
-    selectinload(Service.categories).selectinload(ServiceCategory.category),
+    selectinload(Service.offices).joinedload(ServiceOffice.office).selectinload(Office.hours),
+    selectinload(Service.categories).joinedload(ServiceCategory.category),
     selectinload(Service.life_events),
 )
 
