@@ -91,7 +91,6 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
     )
     login_manager = LoginManager(app)
-    # The sign-in page comes with the agency pages; until then protected pages answer 401.
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -103,6 +102,9 @@ def init_app(app: Flask) -> None:
         return user
 
     mail.init_app(app, settings)
+    from finder.agency import web
+
+    web.init_app(app)
 
 
 __all__ = [
