@@ -61,7 +61,8 @@ def reject(application_id: str):
 @login_required
 def agencies():
     agency.require(actor(), Action.APPLICATION_DECIDE)
-    return page("agencies.html", agencies=catalogue.agencies(request_session()))
+    # Every agency on one page: the coordinator looks down the whole list.
+    return page("agencies.html", agencies=catalogue.agencies(request_session(), per_page=10_000).items)
 
 
 @blueprint.get("/review")
