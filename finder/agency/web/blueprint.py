@@ -109,6 +109,7 @@ def error_list(form: BaseForm) -> list[tuple[str, str]]:
 def show_errors(form: BaseForm, refused: InvalidInput, prefix: str = "") -> list[str]:
     """Put the domain's errors (by JSON pointer) on the form's fields; returns those that fit no field."""
     fields = fields_by_name(form)
+    prefix = prefix or getattr(form, "_prefix", "")
     unplaced = []
     for pointer, message in refused.errors.items():
         name = prefix + "-".join(part for part in pointer.split("/") if part)

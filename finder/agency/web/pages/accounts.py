@@ -57,7 +57,7 @@ def login():
         except LoginFailed:
             problem = _("The email address or password is wrong.")
         else:
-            user = request_session().get(User, user.id)
+            user = _fresh_user(user.id)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or home_of(user))
     status = 200 if problem is None and not form.errors else 400 if request.method == "POST" else 200
@@ -111,10 +111,18 @@ def invitation(token: str):
             show_errors(form, refused, prefix="")
             _password_errors(form, refused)
         else:
-            login_user(request_session().get(User, user_id))
+            login_user(_fresh_user(user_id))
             flash(_("Welcome. Your account is ready."))
             return redirect(home_of(current_user))
     return page("invitation.html", form=form, invitation=invited), 400 if form.errors else 200
+
+
+def _fresh_user(user_id: str) -> User:
+    """The account as just written by another transaction: the request's session ends its own first, which may
+    predate the write (SQLite keeps a reader on its snapshot)."""
+    session = request_session()
+    session.rollback()
+    return session.get(User, user_id)
 
 
 def _password_errors(form, refused: InvalidInput) -> None:
@@ -166,9 +174,7 @@ def password_change():
             _password_errors(form, refused)
         else:
             # The session is tied to the old password: sign in again with the new one.
-            user_id = current_user.id
-            request_session().expire_all()
-            login_user(request_session().get(User, user_id), fresh=True)
+            login_user(_fresh_user(current_user.id), fresh=True)
             flash(_("Your password is changed."))
             return redirect(url_for("agency.home"))
     return page("password_change.html", form=form), 400 if form.errors else 200
