@@ -29,9 +29,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     Compress(app)
-    # The session cookie only carries the forms' CSRF token.
+    # The session cookie carries the forms' CSRF token and the agency pages' sign-in: keep the agency's Secure
+    # flag (production) and add it wherever the site is published over https.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = (app.config["FINDER"].public_url or "").startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE")) or (
+        app.config["FINDER"].public_url or ""
+    ).startswith("https://")
 
 
 __all__ = ["blueprint", "init_app", "interface_language"]

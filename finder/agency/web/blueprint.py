@@ -64,6 +64,9 @@ def _bad_link(_error: TokenInvalid):
     return render_template("error.html", status=400, message=message), 400
 
 
+blueprint.add_app_template_global(language.autonym, "language_name")
+
+
 @blueprint.app_template_global()
 def agency_language_links() -> list[tuple[str, str, str]]:
     """(code, name, URL) for each language: this agency page with ?lang= set."""
