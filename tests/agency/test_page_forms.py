@@ -124,6 +124,8 @@ EDITOR_CASES = [
     ({"documents-0-name": "Passport", "documents-0-url": "ftp://x"}, "documents-0-url", "https://"),
     ({"costs-0-label": "Fee", "costs-0-amount": "ten"}, "costs-0-amount", "25.00"),
     ({"costs-0-label": "Fee", "costs-0-amount": "10", "costs-0-currency": "EURO"}, "costs-0-currency", "EUR"),
+    ({"costs-0-label": "Fee", "costs-0-valid_to": "1st May"}, "costs-0-valid_to", "2026-04-01"),
+    ({"costs-0-label": "Fee", "costs-0-valid_to": "2026-13-45"}, "costs-0-valid_to", None),  # the schema's date
     ({"slug": "land-title"}, "slug", None),  # another service's address, refused by the back end
     ({"offices-0-office": "no-such-office"}, "offices-0-office", None),
 ]
@@ -150,3 +152,14 @@ def test_no_event_is_logged_for_refused_input(app, db, client, world):
     post(client, f"/agency/agencies/{world.health}/people", {"email": "bad", "role": "agency_editor"})
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_a_reset_link_is_never_shown_on_the_page_outside_development(database_url, world):
+    from tests.conftest import make_app
+
+    production = make_app(database_url, env="production", public_url="https://finder.example")
+    production.config["SESSION_COOKIE_SECURE"] = False  # the test client speaks plain http
+    client = production.test_client()
+    page = post(client, "/agency/password-reset", {"email": "health-editor@gov.example"}).get_data(as_text=True)
+    assert "Check your email" in page and "/agency/password-reset/" not in page
+    production.extensions["finder.db"].dispose()

@@ -109,6 +109,9 @@ def web_address(_form, field) -> None:
         raise ValidationError(_("Enter a web address starting with https://"))
 
 
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class DocumentForm(Form):
     name = StringField(_("Document"), [Optional(), Length(max=2000)])
     url = StringField(_("Web address"), [Optional(), Length(max=2000), web_address])
@@ -121,6 +124,13 @@ class CostForm(Form):
     )
     currency = StringField(
         _("Currency"), [Optional(), Regexp(r"^[A-Za-z]{3}$", message=_("Enter a three-letter code such as EUR"))]
+    )
+    description = StringField(_("Details"), [Optional(), Length(max=2000)])
+    valid_from = StringField(
+        _("Valid from (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+    )
+    valid_to = StringField(
+        _("Valid until (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
     )
 
 
@@ -140,6 +150,7 @@ class ChannelForm(Form):
         validate_choice=False,  # checked with the value below, where a blank row is allowed
     )
     value = StringField(_("Address or number"), [Optional(), Length(max=2000)])
+    description = StringField(_("Details"), [Optional(), Length(max=2000)])
 
     def validate_value(self, field) -> None:
         kind, value = self.kind.data or "", (field.data or "").strip()
@@ -158,6 +169,7 @@ class ChannelForm(Form):
 class OfficeLinkForm(Form):
     # Unknown offices are refused by the save, with the field named; blank rows are skipped.
     office = SelectField(_("Office"), choices=[], validate_choice=False)
+    description = StringField(_("Details"), [Optional(), Length(max=2000)])
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -138,8 +138,10 @@ def password_reset_request():
     if form.validate_on_submit():
         with database().transaction() as session:
             link = agency.request_password_reset(session, form.email.data)
-        # Where no mail server is configured the link is shown (development and tests), as the CLI prints it.
-        shown = link if mailer() is None else None
+        # The page says the same whether or not the account exists. Only a development or test set-up without a
+        # mail server shows the link: anywhere else that would hand anyone's account to whoever asks.
+        settings = current_app.config["FINDER"]
+        shown = link if mailer() is None and settings.env in ("development", "test") else None
         return page("reset_sent.html", link=shown)
     return page("reset_request.html", form=form), 400 if form.errors else 200
 

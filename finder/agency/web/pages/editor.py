@@ -24,9 +24,9 @@ from finder.web.pages.service_pages import page_context
 KINDS = ("documents", "costs", "channels", "offices")
 SUB_FIELDS = {
     "documents": ("name", "url"),
-    "costs": ("label", "amount", "currency"),
-    "channels": ("kind", "value"),
-    "offices": ("office",),
+    "costs": ("label", "amount", "currency", "description", "valid_from", "valid_to"),
+    "channels": ("kind", "value", "description"),
+    "offices": ("office", "description"),
 }
 BLANK_ROWS = 1
 
@@ -97,7 +97,11 @@ def _record(form, existing: dict[str, Any], agency_slug: str) -> dict[str, Any]:
         for index, entry in enumerate(getattr(form, kind).entries):
             item = {f: (getattr(entry.form, f).data or "").strip() for f in SUB_FIELDS[kind]}
             item = {f: v for f, v in item.items() if v}
-            if not item or (kind == "costs" and not item.get("label") and not item.get("amount")):
+            if (
+                not item
+                or (kind == "offices" and not item.get("office"))
+                or (kind == "costs" and not (item.keys() & {"label", "amount"}))
+            ):
                 continue
             if kind == "channels":
                 item["value"] = item.get("value", "")
