@@ -48,10 +48,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     app.teardown_appcontext(close_request_session)
+    # Every form is CSRF-protected; the token-authenticated API and a channel's webhook exempt themselves, which
+    # needs the protection set up before them.
+    CSRFProtect(app)
     agency.init_app(app)
     api.init_app(app)
-    # Every form is CSRF-protected; the API only reads, and a channel's webhook exempts itself.
-    CSRFProtect(app)
     web.init_app(app)
 
     @app.get("/healthz")
