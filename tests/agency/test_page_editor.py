@@ -32,9 +32,9 @@ def test_translations_are_saved_side_by_side_and_the_missing_ones_listed(app, db
     page = client.get(url).get_data(as_text=True)
     assert 'id="text-ar-name"' in page and 'lang="ar"' in page and 'dir="rtl"' in page
     untranslated = re.search(r'<h2 id="untranslated">.*?</section>', page, re.S).group(0)
-    assert '<span lang="ar">ar</span>: summary, keywords' in untranslated
-    assert '<span lang="fr">fr</span>: keywords' in untranslated
-    assert '<span lang="es">es</span>: name, summary, keywords' in untranslated
+    assert '<a href="#text-ar-summary" lang="ar">العربية</a>: Summary, Keywords (one a line)' in untranslated
+    assert '<a href="#text-fr-keywords" lang="fr">Français</a>: Keywords (one a line)' in untranslated
+    assert '<a href="#text-es-name" lang="es">Español</a>: Name, Summary, Keywords (one a line)' in untranslated
 
 
 def test_checks_are_shown_beside_their_fields(app, db, client, world):
