@@ -58,6 +58,7 @@ from finder.agency.models import (
     ServiceVersion,
     User,
 )
+from finder.agency.offices import office_for, office_record, offices_of, save_office
 from finder.agency.permissions import MATRIX, Action, Actor, can, require
 from finder.agency.records import RecordFormat
 from finder.agency.review import confirm_reviewed, stale_services
@@ -156,6 +157,9 @@ __all__ = [
     "diff",
     "init_app",
     "invite",
+    "office_for",
+    "office_record",
+    "offices_of",
     "pending_invitation",
     "people_of",
     "plain_language_hints",
@@ -169,6 +173,7 @@ __all__ = [
     "restore",
     "review_queue",
     "revoke_token",
+    "save_office",
     "save_service",
     "service_for",
     "services_of",

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from finder import agency
-from finder.agency import ApiToken, User
+from finder.agency import Actor, ApiToken, User
+from finder.catalogue.models import Office
 
 from .conftest import service
 from .pages import csrf_token, sign_in
@@ -21,6 +22,9 @@ EMAILS = {
     "health_editor": "health-editor@gov.example",
     "lands_admin": "lands-admin@gov.example",
 }
+
+
+OFFICE = {"slug": "new-office", "name": "New office", "street": "1 Main St", "city": "Town", "country": "GB"}
 
 
 def _edit(slug: str, name: str) -> dict[str, str]:
@@ -37,6 +41,9 @@ ROUTES = [
     ("editor", "GET", "/agency/services/{permit}", None, CONTENT),
     ("preview", "GET", "/agency/services/{vaccination}/preview", None, CONTENT),
     ("history", "GET", "/agency/services/{vaccination}/history", None, CONTENT),
+    ("offices", "GET", "/agency/agencies/{health}/offices", None, CONTENT),
+    ("new office form", "GET", "/agency/agencies/{health}/offices/new", None, CONTENT),
+    ("office form", "GET", "/agency/offices/{office}", None, CONTENT),
     ("applications", "GET", "/agency/applications", None, NATIONAL),
     ("agencies", "GET", "/agency/agencies", None, NATIONAL),
     ("review queue", "GET", "/agency/review", None, SIGNED_IN),
@@ -46,6 +53,8 @@ ROUTES = [
     ("password form", "GET", "/agency/password", None, SIGNED_IN),
     ("create service", "POST", "/agency/agencies/{health}/services/new", _edit("new-one", "New one"), CONTENT),
     ("save service", "POST", "/agency/services/{permit}", _edit("clinic-permit", "Clinic permit form"), CONTENT),
+    ("create office", "POST", "/agency/agencies/{health}/offices/new", OFFICE, CONTENT),
+    ("save office", "POST", "/agency/offices/{office}", {**OFFICE, "slug": "clinic-one", "name": "Renamed"}, CONTENT),
     ("version", "GET", "/agency/services/{permit}/history/1", None, CONTENT),
     ("restore", "POST", "/agency/services/{permit}/history/1/restore", {}, CONTENT),
     ("submit", "POST", "/agency/services/{permit}/status", {"to": "submitted"}, CONTENT),
@@ -89,12 +98,16 @@ def _targets(app, db, world) -> dict[str, str]:
         second = agency.apply_for_account(session, agency_name="Fan club", contact_name="Bo", email="b@fans.example")
         editor = session.scalar(select(User).where(User.email == "health-editor@gov.example"))
         token = session.scalar(select(ApiToken).where(ApiToken.name == "health sync"))
+        address = {"street": "1 Main St", "city": "Town", "country": "GB"}
+        record = {"slug": "clinic-one", "name": "New office", "agency": "health", "address": address}
+        office = agency.save_office(session, Actor.system(), record)
         return {
             "health": world.health,
             "vaccination": world.service_id("vaccination"),
             "permit": world.service_id("clinic-permit"),
             "editor": editor.id,
             "token": token.id,
+            "office": office.id,
             "apply1": first.id,
             "apply2": second.id,
         }
@@ -120,6 +133,7 @@ def _rule_of(path: str) -> str:
         "{permit}": "<service_id>",
         "{editor}": "<user_id>",
         "{token}": "<token_id>",
+        "{office}": "<office_id>",
         "{apply1}": "<application_id>",
         "{apply2}": "<application_id>",
         "/1/": "/<int:number>/",
@@ -167,3 +181,5 @@ def test_every_visitor_against_every_agency_page(app, db, client, world, who):
             "Clinic permit form" if who in CONTENT else "Clinic permit",
         )
         assert vaccination.status.value == ("retired" if who in PUBLISHING else "published")
+        office = session.scalar(select(Office).where(Office.slug == "clinic-one"))
+        assert office.name == ("Renamed" if who in CONTENT else "New office")

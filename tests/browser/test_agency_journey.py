@@ -141,7 +141,7 @@ def _service_of(live_server, agency_id: str) -> str:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("page_type", ["login", "dashboard", "editor", "new service"])
+@pytest.mark.parametrize("page_type", ["login", "dashboard", "editor", "new service", "new office"])
 def test_axe_finds_no_violation_on_agency_pages(new_page, live_server, accounts, page_type, language):
     page = new_page(language=language, bypass_csp=True)
     if page_type == "login":
@@ -152,6 +152,7 @@ def test_axe_finds_no_violation_on_agency_pages(new_page, live_server, accounts,
             "dashboard": f"/agency/agencies/{accounts['agency_id']}/",
             "editor": f"/agency/services/{_service_of(live_server, accounts['agency_id'])}",
             "new service": f"/agency/agencies/{accounts['agency_id']}/services/new",
+            "new office": f"/agency/agencies/{accounts['agency_id']}/offices/new",
         }
         page.goto(paths[page_type])
     assert page.locator("html").get_attribute("lang") == language

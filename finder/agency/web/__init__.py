@@ -13,7 +13,7 @@ from flask import Flask
 from finder.agency.web.blueprint import blueprint
 
 # Importing the page modules registers their routes on the blueprint.
-from finder.agency.web.pages import accounts, coordinator, editor, people  # noqa: F401
+from finder.agency.web.pages import accounts, coordinator, editor, offices, people  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

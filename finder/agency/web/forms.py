@@ -228,3 +228,54 @@ def service_form(languages: list[str], default_language: str, rows: dict[str, in
         more = HiddenField()
 
     return ServiceForm
+
+
+# Offices -------------------------------------------------------------------------------------------------------
+
+DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def day_choices() -> list[tuple[str, str]]:
+    return list(zip(DAYS, (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")), strict=True))
+
+
+class HoursForm(Form):
+    days = MultiCheckboxField(_("Days"), choices=[], validate_choice=False)
+    opens = StringField(_("Opens (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 09:00"))])
+    closes = StringField(_("Closes (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 17:30"))])
+
+    def validate_days(self, field) -> None:
+        if not set(field.data or ()) <= set(DAYS):
+            raise ValidationError(_("Choose days of the week."))
+        if (self.opens.data or self.closes.data) and not field.data:
+            raise ValidationError(_("Choose the days these hours are for."))
+
+
+def office_form(rows: int) -> type[FlaskForm]:
+    class OfficeForm(FlaskForm):
+        slug = StringField(
+            _("Web address (slug)"),
+            [
+                DataRequired(REQUIRED),
+                Length(max=120),
+                Regexp(SLUG, message=_("Use lower-case letters, digits and dashes.")),
+            ],
+        )
+        name = StringField(_("Name"), [DataRequired(REQUIRED), Length(max=300)])
+        street = StringField(_("Street"), [DataRequired(REQUIRED), Length(max=300)])
+        city = StringField(_("Town or city"), [DataRequired(REQUIRED), Length(max=300)])
+        postal_code = StringField(_("Postcode"), [Optional(), Length(max=20)])
+        country = StringField(
+            _("Country code (two letters)"),
+            [DataRequired(REQUIRED), Regexp(r"^[A-Za-z]{2}$", message=_("Enter a two-letter code such as GB"))],
+        )
+        phone = StringField(_("Phone"), [Optional(), Length(max=50)])
+        accessibility = TextAreaField(_("Access for disabled people"), [Optional(), Length(max=5000)])
+        hours = FieldList(FormField(HoursForm), min_entries=rows)
+
+        def validate_phone(self, field) -> None:
+            if field.data and e164(field.data) is None:
+                raise ValidationError(_("Enter the number in international form, such as +44 20 7946 0430."))
+
+    return OfficeForm
