@@ -58,7 +58,8 @@ def test_an_invitation_sets_a_strong_password_or_says_why_not(app, db, client, w
     mismatch = post(client, path, {"password": PASSWORD, "confirm": PASSWORD + "x"}, token_from=path)
     assert_field_error(mismatch, "confirm", "differ")
     weak = post(client, path, {"password": "aaaaaaaaaaaa", "confirm": "aaaaaaaaaaaa"}, token_from=path)
-    assert_field_error(weak, "password")
+    assert_field_error(weak, "password", "less common")
+    assert weak.get_data(as_text=True).count("choose a less common password") == 2  # the summary and the field
     assert _counts(db) == before
     done = post(client, path, {"password": PASSWORD, "confirm": PASSWORD}, token_from=path)
     assert done.status_code == 302

@@ -4,6 +4,7 @@ refusals into pages."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 from flask_babel import gettext as _
@@ -72,15 +73,9 @@ def agency_language_links() -> list[tuple[str, str, str]]:
     """(code, name, URL) for each language: this agency page with ?lang= set."""
     args = {k: v for k, v in request.args.items() if k != "lang"}
     return [
-        (code, language.autonym(code), request.path + "?" + _query({**args, "lang": code}))
+        (code, language.autonym(code), request.path + "?" + urlencode({**args, "lang": code}))
         for code in current_app.config["FINDER"].languages
     ]
-
-
-def _query(args: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(args)
 
 
 def fields_by_name(form: BaseForm) -> dict[str, Field]:

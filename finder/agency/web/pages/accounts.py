@@ -101,20 +101,20 @@ def apply():
 @blueprint.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     invited = agency.pending_invitation(request_session(), token)
-    form = NewPasswordForm()
+    form, unplaced = NewPasswordForm(), []
     if form.validate_on_submit():
         try:
             with database().transaction() as session:
                 user = agency.accept_invitation(session, token, form.password.data)
                 user_id = user.id
         except InvalidInput as refused:
-            show_errors(form, refused, prefix="")
-            _password_errors(form, refused)
+            unplaced = _password_errors(form, refused)
         else:
             login_user(_fresh_user(user_id))
             flash(_("Welcome. Your account is ready."))
             return redirect(home_of(current_user))
-    return page("invitation.html", form=form, invitation=invited), 400 if form.errors else 200
+    status = 400 if form.errors or unplaced else 200
+    return page("invitation.html", form=form, invitation=invited, unplaced=unplaced), status
 
 
 def _fresh_user(user_id: str) -> User:
@@ -125,11 +125,11 @@ def _fresh_user(user_id: str) -> User:
     return session.get(User, user_id)
 
 
-def _password_errors(form, refused: InvalidInput) -> None:
-    # The face names the password field "/password" or "/new_password"; the forms call it "password".
-    for pointer in ("/password", "/new_password"):
-        if pointer in refused.errors:
-            form.password.errors = [*form.password.errors, refused.errors[pointer]]
+def _password_errors(form, refused: InvalidInput) -> list[str]:
+    """Show the face's errors on the form; it names the new password "/password" or "/new_password", the forms
+    "password". Returns those that fit no field (an email taken meanwhile), for the error summary."""
+    errors = {"/password" if pointer == "/new_password" else pointer: m for pointer, m in refused.errors.items()}
+    return show_errors(form, InvalidInput(errors))
 
 
 @blueprint.route("/password-reset", methods=["GET", "POST"])
@@ -148,38 +148,36 @@ def password_reset_request():
 
 @blueprint.route("/password-reset/<token>", methods=["GET", "POST"])
 def password_reset(token: str):
-    form = NewPasswordForm()
+    form, unplaced = NewPasswordForm(), []
     if form.validate_on_submit():
         try:
             with database().transaction() as session:
                 agency.reset_password(session, token, form.password.data)
         except InvalidInput as refused:
-            _password_errors(form, refused)
+            unplaced = _password_errors(form, refused)
         else:
             flash(_("Your password is changed. Sign in with it."))
             return redirect(url_for("agency.login"))
-    return page("password_reset.html", form=form), 400 if form.errors else 200
+    return page("password_reset.html", form=form, unplaced=unplaced), 400 if form.errors or unplaced else 200
 
 
 @blueprint.route("/password", methods=["GET", "POST"])
 @login_required
 def password_change():
-    form = ChangePasswordForm()
+    form, unplaced = ChangePasswordForm(), []
     if form.validate_on_submit():
         try:
             with database().transaction() as session:
                 user = session.get(User, current_user.id)
                 agency.change_password(session, user, form.current_password.data, form.password.data)
         except InvalidInput as refused:
-            if "/current_password" in refused.errors:
-                form.current_password.errors = [*form.current_password.errors, refused.errors["/current_password"]]
-            _password_errors(form, refused)
+            unplaced = _password_errors(form, refused)
         else:
             # The session is tied to the old password: sign in again with the new one.
             login_user(_fresh_user(current_user.id), fresh=True)
             flash(_("Your password is changed."))
             return redirect(url_for("agency.home"))
-    return page("password_change.html", form=form), 400 if form.errors else 200
+    return page("password_change.html", form=form, unplaced=unplaced), 400 if form.errors or unplaced else 200
 
 
 @blueprint.app_template_filter("when")

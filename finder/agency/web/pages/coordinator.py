@@ -15,6 +15,7 @@ from finder.agency.web.forms import ActionForm, BestBetForm, RejectForm, Synonym
 from finder.catalogue.models import Service
 from finder.db import database, request_session
 from finder.search.models import BestBet, SynonymRule
+from finder.web.language import autonym
 
 PER_PAGE = 50
 
@@ -93,8 +94,6 @@ def audit_log():
 
 
 def _language_choices() -> list[tuple[str, str]]:
-    from finder.web.language import autonym
-
     return [(code, autonym(code)) for code in current_app.config["FINDER"].languages]
 
 

@@ -16,6 +16,7 @@ from finder import agency
 from finder.agency import Action, InvalidInput, WorkflowError
 from finder.agency.web.blueprint import actor, blueprint, fields_by_name, page, show_errors
 from finder.agency.web.forms import LISTS, TEXTS, ActionForm, RetireForm, service_form
+from finder.agency.workflow import ACTION_FOR
 from finder.catalogue.import_export import native
 from finder.catalogue.models import Agency, Category, LifeEvent, Office, Service, ServiceStatus
 from finder.db import database, request_session
@@ -206,8 +207,6 @@ def _moves(service: Service | None) -> list[str]:
     """The statuses the signed-in person may move the service to now (the buttons to show)."""
     if service is None:
         return []
-    from finder.agency.workflow import ACTION_FOR
-
     who = actor()
     return [
         s.value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -93,8 +93,6 @@ def set_active(agency_id: str, user_id: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    from flask import request
-
     active = request.form.get("active") == "1"
     try:
         with database().transaction() as session:
