@@ -164,3 +164,24 @@ def test_a_reset_link_is_never_shown_on_the_page_outside_development(database_ur
     page = post(client, "/agency/password-reset", {"email": "health-editor@gov.example"}).get_data(as_text=True)
     assert "Check your email" in page and "/agency/password-reset/" not in page
     production.extensions["finder.db"].dispose()
+
+
+def test_an_application_is_approved_into_an_existing_agency_or_a_new_one(app, db, client, world):
+    sign_in(client, "coord@gov.example")
+    with app.app_context(), db.transaction() as session:
+        first = agency.apply_for_account(
+            session, agency_name="Health Ministry", contact_name="Ann", email="a@h.example"
+        )
+        second = agency.apply_for_account(session, agency_name="Water Board", contact_name="Bo", email="b@w.example")
+        ids = first.id, second.id
+    page = client.get("/agency/applications").get_data(as_text=True)
+    assert f'<option value="{world.health}">Ministry of Health</option>' in page
+    unknown = post(client, f"/agency/applications/{ids[0]}/approve", {"agency_id": "no-such-agency"})
+    assert "no agency has the id" in client.get(unknown.headers["Location"]).get_data(as_text=True)
+    linked = post(client, f"/agency/applications/{ids[0]}/approve", {"agency_id": world.health})
+    assert linked.status_code == 200 and "/agency/invitations/" in linked.get_data(as_text=True)
+    assert post(client, f"/agency/applications/{ids[1]}/approve", {}).status_code == 200
+    with db.sessions() as session:
+        invitations = {i.email: i.agency_id for i in session.scalars(select(Invitation))}
+        assert invitations["a@h.example"] == world.health
+        assert invitations["b@w.example"] not in (None, world.health, world.lands)

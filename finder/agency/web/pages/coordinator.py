@@ -24,7 +24,17 @@ PER_PAGE = 50
 @login_required
 def applications():
     pending = agency.applications(request_session(), actor(), ApplicationStatus.PENDING)
-    return page("applications.html", applications=pending, action=ActionForm(), reject=RejectForm(formdata=None))
+    return page(
+        "applications.html",
+        applications=pending,
+        action=ActionForm(),
+        reject=RejectForm(formdata=None),
+        agencies=_all_agencies(),
+    )
+
+
+def _all_agencies():
+    return catalogue.agencies(request_session(), per_page=10_000).items
 
 
 @blueprint.post("/applications/<application_id>/approve")
@@ -32,9 +42,15 @@ def applications():
 def approve(application_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
-    with database().transaction() as session:
-        found, _invitation, link = agency.approve_application(session, actor(), application_id)
-        name = found.name
+    # Approval may link the applicant to an agency already in the catalogue instead of creating one.
+    existing = (request.form.get("agency_id") or "").strip()[:64] or None
+    try:
+        with database().transaction() as session:
+            found, _invitation, link = agency.approve_application(session, actor(), application_id, agency_id=existing)
+            name = found.name
+    except InvalidInput as refused:
+        flash(" ".join(refused.errors.values()))
+        return redirect(url_for("agency.applications"))
     return page("approved.html", agency_name=name, link=link)
 
 
@@ -54,7 +70,12 @@ def reject(application_id: str):
     agency.require(actor(), Action.APPLICATION_DECIDE)
     pending = agency.applications(request_session(), actor(), ApplicationStatus.PENDING)
     return page(
-        "applications.html", applications=pending, action=ActionForm(), reject=form, rejecting=application_id
+        "applications.html",
+        applications=pending,
+        action=ActionForm(),
+        reject=form,
+        rejecting=application_id,
+        agencies=_all_agencies(),
     ), 400
 
 
@@ -63,7 +84,7 @@ def reject(application_id: str):
 def agencies():
     agency.require(actor(), Action.APPLICATION_DECIDE)
     # Every agency on one page: the coordinator looks down the whole list.
-    return page("agencies.html", agencies=catalogue.agencies(request_session(), per_page=10_000).items)
+    return page("agencies.html", agencies=_all_agencies())
 
 
 @blueprint.get("/review")
