@@ -5,6 +5,7 @@ in, dashboard, editor) in English and Arabic."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from finder.agency import Role, passwords
 from finder.catalogue.models import Agency, Service
 from tests.browser import axe
 from tests.browser.conftest import LANGUAGES
+from tests.browser.test_accessibility import HEADING_LEVELS
 
 pytestmark = pytest.mark.browser
 
@@ -158,6 +160,13 @@ def test_axe_finds_no_violation_on_agency_pages(new_page, live_server, accounts,
     assert page.locator("html").get_attribute("lang") == language
     found = axe.violations(page)
     assert not found, f"{page.url}:\n{axe.report(found)}"
+    assert_headings_in_order(page)
+
+
+def assert_headings_in_order(page) -> None:
+    levels = page.evaluate(HEADING_LEVELS)
+    assert levels.count(1) == 1 and levels[0] == 1, f"{page.url}: headings {levels}"
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), f"{page.url}: headings {levels}"
 
 
 def test_axe_finds_no_violation_on_a_form_with_errors(new_page, live_server, accounts):
@@ -168,3 +177,4 @@ def test_axe_finds_no_violation_on_a_form_with_errors(new_page, live_server, acc
     assert page.locator(".error-summary a[href='#email']").count() == 1
     found = axe.violations(page)
     assert not found, f"{page.url}:\n{axe.report(found)}"
+    assert_headings_in_order(page)
