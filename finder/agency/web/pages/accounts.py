@@ -32,7 +32,14 @@ def home_of(user: User) -> str:
 
 def _safe_next(target: str | None) -> str | None:
     # Only a path on this site: an open redirect would let a phishing link borrow the sign-in page.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read a backslash as a slash ("/\\evil.example" goes off the site): refuse any.
+    if (
+        target
+        and target.startswith("/")
+        and "\\" not in target
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return None
 
