@@ -71,9 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     app.teardown_appcontext(close_request_session)
-    agency.init_app(app)
-    # Every form is CSRF-protected; the token-authenticated API and a channel's webhook exempt themselves.
+    # Every form is CSRF-protected; the token-authenticated API and a channel's webhook exempt themselves, which
+    # needs the protection set up before them.
     CSRFProtect(app)
+    agency.init_app(app)
     api.init_app(app)
     web.init_app(app)
 

@@ -58,6 +58,7 @@ from finder.agency.models import (
     ServiceVersion,
     User,
 )
+from finder.agency.offices import office_for, office_record, offices_of, save_office
 from finder.agency.permissions import MATRIX, Action, Actor, can, require
 from finder.agency.records import RecordFormat
 from finder.agency.review import confirm_reviewed, stale_services
@@ -83,7 +84,6 @@ def init_app(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
     app.config.update(REMEMBER_COOKIE_SECURE=secure, REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
     login_manager = LoginManager(app)
-    # The sign-in page comes with the agency pages; until then protected pages answer 401.
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -95,6 +95,9 @@ def init_app(app: Flask) -> None:
         return user
 
     mail.init_app(app, app.config["FINDER"])
+    from finder.agency import web
+
+    web.init_app(app)
 
 
 __all__ = [
@@ -146,6 +149,9 @@ __all__ = [
     "diff",
     "init_app",
     "invite",
+    "office_for",
+    "office_record",
+    "offices_of",
     "pending_invitation",
     "people_of",
     "plain_language_hints",
@@ -159,6 +165,7 @@ __all__ = [
     "restore",
     "review_queue",
     "revoke_token",
+    "save_office",
     "save_service",
     "service_for",
     "services_of",

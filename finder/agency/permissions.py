@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     APPLICATION_DECIDE = "application.decide"
     STALE_REPORT = "stale.report"  # the whole catalogue's; an agency sees its own list through SERVICE_HISTORY
     AUDIT_READ = "audit.read"
+    VOCABULARY_EDIT = "vocabulary.edit"  # the search's synonyms and best bets, for the whole catalogue
 
 
 class Scope(enum.Enum):

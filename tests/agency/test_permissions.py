@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from finder import agency
 from finder.agency import Actor, ApiToken, ApplicationStatus, Role, User
-from finder.catalogue.models import ServiceStatus
+from finder.catalogue.models import Office, ServiceStatus
 
 from .conftest import service
 
@@ -42,6 +42,9 @@ EXPECTED = {
     "decide application": NATIONAL,
     "catalogue stale report": NATIONAL,
     "read audit log": NATIONAL,
+    "edit search vocabulary": NATIONAL,
+    "create office": CONTENT,
+    "edit office": CONTENT,
 }
 
 
@@ -84,7 +87,24 @@ ACTIONS = {
     ),
     "catalogue stale report": lambda s, a, w: agency.stale_services(s, a, months=12),
     "read audit log": lambda s, a, w: agency.audit_log(s, a),
+    # The vocabulary pages call search's editing functions after this check.
+    "edit search vocabulary": lambda s, a, w: agency.require(a, agency.Action.VOCABULARY_EDIT),
+    "create office": lambda s, a, w: agency.save_office(s, a, _office("new-office")),
+    "edit office": lambda s, a, w: agency.save_office(s, a, _office("health-office"), office_id=_office_id(s)),
 }
+
+
+def _office(slug: str) -> dict:
+    return {
+        "slug": slug,
+        "agency": "health",
+        "name": "Office",
+        "address": {"street": "1 St", "city": "X", "country": "GB"},
+    }
+
+
+def _office_id(session) -> str:
+    return session.scalar(select(Office.id).where(Office.slug == "health-office"))
 
 
 def _actors(session, world) -> dict[str, Actor]:
@@ -106,6 +126,7 @@ def test_every_role_against_every_domain_action(app, db, world):
         with db.transaction() as session:
             agency.save_service(session, Actor.system(), {**_new("vaccination"), "status": "published"})
             agency.apply_for_account(session, agency_name="Fishery Board", contact_name="Ana", email="ana@fish.example")
+            agency.save_office(session, Actor.system(), _office("health-office"))
         with db.sessions() as session:
             actors = _actors(session, world)
         wrong = []

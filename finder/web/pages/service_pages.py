@@ -39,6 +39,11 @@ def online_url(service: Service) -> str | None:
 def service(slug: str) -> str:
     found = _published(slug)
     visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=found.id)
+    return render_template("service.html", **page_context(found))
+
+
+def page_context(found: Service) -> dict:
+    """What service.html needs to show a service; the agency editor's preview renders a draft with it too."""
     channels = {kind: [c for c in found.channels if c.kind is kind] for kind in ChannelKind}
     offices = [
         {
@@ -49,8 +54,7 @@ def service(slug: str) -> str:
         }
         for link in found.offices
     ]
-    return render_template(
-        "service.html",
+    return dict(
         service=found,
         field=lambda name: presenters.text(found, name),
         blocks=presenters.blocks,

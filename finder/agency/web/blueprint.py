@@ -1,0 +1,123 @@
+"""The agency blueprint and what its pages share: who is acting, the language, and turning the domain's
+refusals into pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import Field
+from wtforms.form import BaseForm
+
+from finder.agency import Actor, InvalidInput, NotFound, PermissionDenied, TokenInvalid
+from finder.web import language
+
+blueprint = Blueprint("agency", __name__, url_prefix="/agency", template_folder="templates")
+
+
+def actor() -> Actor:
+    """The signed-in person as the agency face's Actor (anonymous when nobody is signed in)."""
+    if current_user.is_authenticated:
+        return Actor.of_user(current_user)
+    return Actor.anonymous()
+
+
+@blueprint.before_request
+def _language() -> None:
+    # The pages have no language prefix (invitation links are fixed); ?lang= switches, and the choice is kept.
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["FINDER"].languages:
+        g.language = chosen
+
+
+@blueprint.after_request
+def _no_store(response: Response) -> Response:
+    # Pages with people's data and one-time secrets must not stay in shared caches or the back button's.
+    response.headers.setdefault("Cache-Control", "no-store")
+    if "language" in g and request.cookies.get(language.COOKIE) != g.language:
+        response.set_cookie(
+            language.COOKIE,
+            g.language,
+            max_age=language.COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
+
+
+@blueprint.errorhandler(PermissionDenied)
+def _forbidden(_error: PermissionDenied):
+    return render_template("error.html", status=403, message=_("You do not have permission to do that.")), 403
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(_error: NotFound):
+    return render_template("error.html", status=404, message=_("We cannot find that record.")), 404
+
+
+@blueprint.errorhandler(TokenInvalid)
+def _bad_link(_error: TokenInvalid):
+    message = _("This link is unknown, already used or expired. Ask for a new one.")
+    return render_template("error.html", status=400, message=message), 400
+
+
+blueprint.add_app_template_global(language.autonym, "language_name")
+
+
+@blueprint.app_template_global()
+def agency_language_links() -> list[tuple[str, str, str]]:
+    """(code, name, URL) for each language: this agency page with ?lang= set."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return [
+        (code, language.autonym(code), request.path + "?" + urlencode({**args, "lang": code}))
+        for code in current_app.config["FINDER"].languages
+    ]
+
+
+def fields_by_name(form: BaseForm) -> dict[str, Field]:
+    """Every field of a form, nested ones included, by its HTML name ("channels-0-value")."""
+    found: dict[str, Field] = {}
+    for field in form:
+        if hasattr(field, "entries"):  # FieldList
+            for entry in field.entries:
+                found.update(fields_by_name(entry.form) if hasattr(entry, "form") else {entry.name: entry})
+        elif hasattr(field, "form") and isinstance(field.form, BaseForm):  # FormField
+            found.update(fields_by_name(field.form))
+        else:
+            found[field.name] = field
+    return found
+
+
+@blueprint.app_template_global()
+def error_list(form: BaseForm) -> list[tuple[str, str]]:
+    """(field id, message) for every error on the form, in the form's order: the error summary's links."""
+    found = []
+    for field in fields_by_name(form).values():
+        for message in field.errors or ():
+            if field.type == "CSRFTokenField":
+                message = _("This form has expired. Please reload the page and send it again.")
+            found.append((field.id, str(message)))
+    return found
+
+
+def show_errors(form: BaseForm, refused: InvalidInput, prefix: str = "") -> list[str]:
+    """Put the domain's errors (by JSON pointer) on the form's fields; returns those that fit no field."""
+    fields = fields_by_name(form)
+    prefix = prefix or getattr(form, "_prefix", "")
+    unplaced = []
+    for pointer, message in refused.errors.items():
+        name = prefix + "-".join(part for part in pointer.split("/") if part)
+        field = fields.get(name)
+        if field is None:
+            unplaced.append(message)
+        else:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+    return unplaced
+
+
+def page(template: str, **context: Any) -> str:
+    return render_template(f"agency/{template}", **context)

@@ -1,0 +1,281 @@
+"""The agency pages' forms (Flask-WTF: CSRF on each). They check the shape of the input; the agency face checks
+the rest (passwords' strength, emails taken, the workflow) and its errors are shown on these fields."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from finder.agency import Role
+from finder.agency.accounts import EMAIL
+from finder.agency.checks import e164
+
+REQUIRED = _("This field is required.")
+
+
+def Email() -> Regexp:
+    """The back end's own email rule (WTForms' Email validator needs another package for the same check)."""
+    return Regexp(EMAIL, message=_("Enter an email address such as name@agency.gov"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_("Email address"), [DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_("Password"), [DataRequired(REQUIRED), Length(max=1000)])
+
+
+class ApplyForm(FlaskForm):
+    agency_name = StringField(_("Agency name"), [DataRequired(REQUIRED), Length(min=2, max=300)])
+    contact_name = StringField(_("Your name"), [DataRequired(REQUIRED), Length(min=2, max=200)])
+    email = EmailField(_("Work email address"), [DataRequired(REQUIRED), Email(), Length(max=254)])
+    message = TextAreaField(_("Why your agency wants to join (optional)"), [Optional(), Length(max=5000)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_("New password"), [DataRequired(REQUIRED), Length(min=12, max=1000)])
+    confirm = PasswordField(
+        _("New password again"), [DataRequired(REQUIRED), EqualTo("password", _("The passwords differ."))]
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_("Current password"), [DataRequired(REQUIRED), Length(max=1000)])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_("Email address"), [DataRequired(REQUIRED), Email(), Length(max=254)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_("Reason for rejecting"), [DataRequired(REQUIRED), Length(min=3, max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (approve, revoke, confirm "still correct", restore, sign out)."""
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_("Email address"), [DataRequired(REQUIRED), Email(), Length(max=254)])
+    role = SelectField(_("Role"), choices=[])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_("Role"), choices=[])
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(Role.AGENCY_EDITOR.value, _("Editor")), (Role.AGENCY_ADMIN.value, _("Administrator"))]
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_("Token name"), [DataRequired(REQUIRED), Length(min=2, max=100)])
+
+
+class SynonymForm(FlaskForm):
+    language = SelectField(_("Language"), choices=[])
+    rule = StringField(_("Synonym rule"), [DataRequired(REQUIRED), Length(max=500)])
+
+
+class BestBetForm(FlaskForm):
+    language = SelectField(_("Language"), choices=[])
+    query = StringField(_("Search words"), [DataRequired(REQUIRED), Length(max=200)])
+    services = StringField(_("Service addresses (slugs), comma separated"), [Length(max=2000)])
+
+
+class RetireForm(FlaskForm):
+    replaced_by = StringField(_("Replaced by (the address of the new service, optional)"), [Length(max=120)])
+
+
+# The service editor -------------------------------------------------------------------------------------------
+
+
+def web_address(_form, field) -> None:
+    if field.data and urlsplit(field.data).scheme not in ("http", "https"):
+        raise ValidationError(_("Enter a web address starting with https://"))
+
+
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class DocumentForm(Form):
+    name = StringField(_("Document"), [Optional(), Length(max=2000)])
+    url = StringField(_("Web address"), [Optional(), Length(max=2000), web_address])
+
+
+class CostForm(Form):
+    label = StringField(_("What the cost is for"), [Optional(), Length(max=300)])
+    amount = StringField(
+        _("Amount"), [Optional(), Regexp(r"^\d{1,12}(\.\d{1,4})?$", message=_("Enter a number such as 25.00"))]
+    )
+    currency = StringField(
+        _("Currency"), [Optional(), Regexp(r"^[A-Za-z]{3}$", message=_("Enter a three-letter code such as EUR"))]
+    )
+    description = StringField(_("Details"), [Optional(), Length(max=2000)])
+    valid_from = StringField(
+        _("Valid from (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+    )
+    valid_to = StringField(
+        _("Valid until (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+    )
+
+
+CHANNEL_KINDS = ("", "online", "phone", "sms", "email")
+
+
+class ChannelForm(Form):
+    kind = SelectField(
+        _("Kind"),
+        choices=[
+            ("", "-"),
+            ("online", _("Online")),
+            ("phone", _("Phone")),
+            ("sms", _("SMS")),
+            ("email", _("Email")),
+        ],
+        validate_choice=False,  # checked with the value below, where a blank row is allowed
+    )
+    value = StringField(_("Address or number"), [Optional(), Length(max=2000)])
+    description = StringField(_("Details"), [Optional(), Length(max=2000)])
+
+    def validate_value(self, field) -> None:
+        kind, value = self.kind.data or "", (field.data or "").strip()
+        if kind not in CHANNEL_KINDS:
+            raise ValidationError(_("Choose the kind of this channel."))
+        if kind and not value:
+            raise ValidationError(REQUIRED)
+        if value and not kind:
+            raise ValidationError(_("Choose the kind of this channel."))
+        if kind in ("phone", "sms") and e164(value) is None:
+            raise ValidationError(_("Enter the number in international form, such as +44 20 7946 0430."))
+        if kind == "online":
+            web_address(self, field)
+
+
+class OfficeLinkForm(Form):
+    # Unknown offices are refused by the save, with the field named; blank rows are skipped.
+    office = SelectField(_("Office"), choices=[], validate_choice=False)
+    description = StringField(_("Details"), [Optional(), Length(max=2000)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+TEXTS = ("name", "summary", "description", "eligibility", "processing_time", "how_to_apply")
+LISTS = ("alternate_names", "keywords")
+
+
+def translation_form(required: bool) -> type[Form]:
+    """The translatable fields of a service in one language (required ones only in the default language)."""
+    need = [DataRequired(REQUIRED)] if required else [Optional()]
+
+    class Translation(Form):
+        name = StringField(_("Name"), [*need, Length(max=300)])
+        summary = TextAreaField(_("Summary"), [*need, Length(max=2000)])
+        description = TextAreaField(_("Description"), [Optional(), Length(max=20000)])
+        eligibility = TextAreaField(_("Who can use it"), [Optional(), Length(max=20000)])
+        processing_time = StringField(_("How long it takes"), [Optional(), Length(max=2000)])
+        how_to_apply = TextAreaField(_("How to apply"), [Optional(), Length(max=20000)])
+        alternate_names = TextAreaField(_("Other names (one a line)"), [Optional(), Length(max=5000)])
+        keywords = TextAreaField(_("Keywords (one a line)"), [Optional(), Length(max=5000)])
+
+    return Translation
+
+
+def service_form(languages: list[str], default_language: str, rows: dict[str, int]) -> type[FlaskForm]:
+    """The editor's form class for these languages, with `rows[kind]` rows of each repeated sub-record."""
+
+    class Languages(Form):
+        pass
+
+    for code in languages:
+        setattr(Languages, code, FormField(translation_form(code == default_language)))
+
+    class ServiceForm(FlaskForm):
+        slug = StringField(
+            _("Web address (slug)"),
+            [
+                DataRequired(REQUIRED),
+                Length(max=120),
+                Regexp(SLUG, message=_("Use lower-case letters, digits and dashes.")),
+            ],
+        )
+        text = FormField(Languages)
+        documents = FieldList(FormField(DocumentForm), min_entries=rows["documents"])
+        costs = FieldList(FormField(CostForm), min_entries=rows["costs"])
+        channels = FieldList(FormField(ChannelForm), min_entries=rows["channels"])
+        offices = FieldList(FormField(OfficeLinkForm), min_entries=rows["offices"])
+        categories = MultiCheckboxField(_("Categories"), choices=[])
+        life_events = MultiCheckboxField(_("Life events"), choices=[])
+        note = StringField(_("What you changed (optional)"), [Optional(), Length(max=300)])
+        more = HiddenField()
+
+    return ServiceForm
+
+
+# Offices -------------------------------------------------------------------------------------------------------
+
+DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def day_choices() -> list[tuple[str, str]]:
+    return list(zip(DAYS, (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")), strict=True))
+
+
+class HoursForm(Form):
+    days = MultiCheckboxField(_("Days"), choices=[], validate_choice=False)
+    opens = StringField(_("Opens (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 09:00"))])
+    closes = StringField(_("Closes (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 17:30"))])
+
+    def validate_days(self, field) -> None:
+        if not set(field.data or ()) <= set(DAYS):
+            raise ValidationError(_("Choose days of the week."))
+        if (self.opens.data or self.closes.data) and not field.data:
+            raise ValidationError(_("Choose the days these hours are for."))
+
+
+def office_form(rows: int) -> type[FlaskForm]:
+    class OfficeForm(FlaskForm):
+        slug = StringField(
+            _("Web address (slug)"),
+            [
+                DataRequired(REQUIRED),
+                Length(max=120),
+                Regexp(SLUG, message=_("Use lower-case letters, digits and dashes.")),
+            ],
+        )
+        name = StringField(_("Name"), [DataRequired(REQUIRED), Length(max=300)])
+        street = StringField(_("Street"), [DataRequired(REQUIRED), Length(max=300)])
+        city = StringField(_("Town or city"), [DataRequired(REQUIRED), Length(max=300)])
+        postal_code = StringField(_("Postcode"), [Optional(), Length(max=20)])
+        country = StringField(
+            _("Country code (two letters)"),
+            [DataRequired(REQUIRED), Regexp(r"^[A-Za-z]{2}$", message=_("Enter a two-letter code such as GB"))],
+        )
+        phone = StringField(_("Phone"), [Optional(), Length(max=50)])
+        accessibility = TextAreaField(_("Access for disabled people"), [Optional(), Length(max=5000)])
+        hours = FieldList(FormField(HoursForm), min_entries=rows)
+
+        def validate_phone(self, field) -> None:
+            if field.data and e164(field.data) is None:
+                raise ValidationError(_("Enter the number in international form, such as +44 20 7946 0430."))
+
+    return OfficeForm

@@ -1,0 +1,1 @@
+"""The agency pages, one module per desk."""

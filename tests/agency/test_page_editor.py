@@ -1,0 +1,146 @@
+"""The service editor's behaviour: translations side by side, what is untranslated, the back end's checks per
+field, "add another" rows, the preview of the citizen page, workflow buttons, history with diff and restore, and
+the dashboard's one-click "still correct"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .conftest import service
+from .pages import post, sign_in
+
+BASE = {"slug": "clinic-permit", "text-en-name": "Clinic permit", "text-en-summary": "Open a clinic."}
+
+
+def test_translations_are_saved_side_by_side_and_the_missing_ones_listed(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    form = {
+        **BASE,
+        "text-fr-name": "Permis de clinique",
+        "text-fr-summary": "Ouvrir une clinique.",
+        "text-ar-name": "ترخيص عيادة",
+        "text-en-keywords": "clinic\nhealth centre",
+    }
+    assert post(client, url, form).status_code == 302
+    with db.sessions() as session:
+        saved = service(session, "clinic-permit")
+        assert saved.translated("name", "fr") == "Permis de clinique"
+        assert saved.translated("name", "ar") == "ترخيص عيادة"
+        assert saved.keywords == ["clinic", "health centre"]
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="text-ar-name"' in page and 'lang="ar"' in page and 'dir="rtl"' in page
+    untranslated = re.search(r'<h2 id="untranslated">.*?</section>', page, re.S).group(0)
+    assert '<a href="#text-ar-summary" lang="ar">العربية</a>: Summary, Keywords (one a line)' in untranslated
+    assert '<a href="#text-fr-keywords" lang="fr">Français</a>: Keywords (one a line)' in untranslated
+    assert '<a href="#text-es-name" lang="es">Español</a>: Name, Summary, Keywords (one a line)' in untranslated
+
+
+def test_checks_are_shown_beside_their_fields(app, db, client, world):
+    sign_in(client, "health-admin@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    summary = "You must utilise the form prior to opening."
+    post(client, url, {**BASE, "text-en-name": "Land title", "text-en-summary": summary})
+    page = client.get(url).get_data(as_text=True)
+    name_notes = re.search(r'<ul class="notes" id="text-en-name-notes">(.*?)</ul>', page, re.S).group(1)
+    assert "Lands Office already publishes" in name_notes
+    summary_notes = re.search(r'<ul class="notes" id="text-en-summary-notes">(.*?)</ul>', page, re.S).group(1)
+    assert "say &#39;use&#39;" in summary_notes and "say &#39;before&#39;" in summary_notes
+    field = re.search(r'<textarea[^>]*\bid="text-en-summary"[^>]*>', page).group(0)
+    assert 'aria-describedby="text-en-summary-notes"' in field
+
+
+def test_add_another_row_rerenders_without_saving(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    assert 'id="documents-1-name"' not in client.get(url).get_data(as_text=True)
+    again = post(client, url, {**BASE, "text-en-name": "Unsaved", "documents-0-name": "Passport", "more": "documents"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and 'id="documents-1-name"' in page and 'value="Passport"' in page
+    with db.sessions() as session:
+        assert service(session, "clinic-permit").name == "Clinic permit"
+
+
+def test_phone_numbers_are_stored_in_e164_and_sub_records_kept(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    form = {
+        **BASE,
+        "channels-0-kind": "phone",
+        "channels-0-value": "+44 20 7946 0430",
+        "channels-1-kind": "online",
+        "channels-1-value": "https://health.example/permit",
+        "documents-0-name": "Floor plan",
+        "costs-0-label": "Fee",
+        "costs-0-amount": "120",
+        "costs-0-currency": "EUR",
+    }
+    assert post(client, url, form).status_code == 302
+    with db.sessions() as session:
+        saved = service(session, "clinic-permit")
+        assert [(c.kind.value, c.value) for c in saved.channels] == [
+            ("phone", "+442079460430"),
+            ("online", "https://health.example/permit"),
+        ]
+        assert [d.name for d in saved.documents] == ["Floor plan"]
+        assert [(c.label, str(c.amount), c.currency) for c in saved.costs] == [("Fee", "120.0000", "EUR")]
+
+
+def test_workflow_buttons_follow_the_matrix(app, db, client, world):
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    editor = app.test_client()
+    sign_in(editor, "health-editor@gov.example")
+    page = editor.get(url).get_data(as_text=True)
+    assert 'value="submitted"' in page and 'value="published"' not in page and 'value="retired"' not in page
+    sign_in(client, "health-admin@gov.example")
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="submitted"' in page and 'value="published"' in page
+    post(client, f"{url}/status", {"to": "published"})
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="retired"' in page and 'name="replaced_by"' in page
+    retired = post(client, f"{url}/status", {"to": "retired", "replaced_by": "vaccination"})
+    assert retired.status_code == 302
+    with db.sessions() as session:
+        permit = service(session, "clinic-permit")
+        assert permit.status.value == "retired" and permit.replaced_by.slug == "vaccination"
+    refused = post(client, f"{url}/status", {"to": "submitted"})
+    assert "cannot become submitted" in client.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_history_diff_and_restore(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    post(client, url, BASE)
+    post(client, url, {**BASE, "text-en-name": "Clinic licence", "note": "renamed"})
+    history = client.get(f"{url}/history").get_data(as_text=True)
+    assert "renamed" in history and f'href="{url}/history/2"' in history
+    diff = client.get(f"{url}/history/2").get_data(as_text=True)
+    assert re.search(r"<th scope=\"row\">name</th><td><del>Clinic permit</del></td><td><ins>Clinic licence</ins>", diff)
+    assert post(client, f"{url}/history/1/restore", {}).status_code == 302
+    with db.sessions() as session:
+        assert service(session, "clinic-permit").name == "Clinic permit"
+    assert "restored version 1" in client.get(f"{url}/history").get_data(as_text=True)
+
+
+def test_preview_renders_the_citizen_page_of_a_draft(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    post(client, url, {**BASE, "text-fr-name": "Permis de clinique", "text-fr-summary": "Ouvrir une clinique."})
+    english = client.get(f"{url}/preview").get_data(as_text=True)
+    assert "<h1>Clinic permit</h1>" in english and "Preview: citizens do not see this page" in english
+    assert 'action="/en/services/clinic-permit/feedback"' not in english
+    french = client.get(f"{url}/preview?lang=fr").get_data(as_text=True)
+    assert 'lang="fr"' in french and "Permis de clinique" in french
+    assert client.get("/en/services/clinic-permit").status_code == 404  # still a draft for citizens
+
+
+def test_still_correct_is_one_click_from_the_dashboard(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    dashboard = client.get(f"/agency/agencies/{world.health}/").get_data(as_text=True)
+    confirm = f"/agency/services/{world.service_id('vaccination')}/confirm"
+    assert f'action="{confirm}"' in dashboard
+    assert post(client, confirm, {}).status_code == 302
+    with db.sessions() as session:
+        assert service(session, "vaccination").last_reviewed == dt.date.today()
+    assert f'action="{confirm}"' not in client.get(f"/agency/agencies/{world.health}/").get_data(as_text=True)
