@@ -13,12 +13,14 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from finder import agency, search
+from finder import agency
 from finder.agency import Role, passwords
 from finder.catalogue.models import Agency, Service
 from tests.browser import axe
 from tests.browser.conftest import LANGUAGES
 from tests.browser.test_accessibility import HEADING_LEVELS
+from tests.channels.twilio.conftest import TOKEN, Phone
+from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +60,18 @@ def path_of(link: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def finds_by_other_channels(live_server, text: str, language: str, slug: str) -> None:
-    """The hook for the other channels: the same search the SMS conversation asks (finder.search) finds the
-    service. The SMS step itself (channels/twilio) is added where that channel is merged."""
-    with live_server.app.extensions["finder.db"].sessions() as session:
-        results = search.search(session, search.SearchRequest(text=text, language=language))
-    assert slug in [hit.slug for hit in results.hits[:5]]
+def finds_by_sms(live_server, text: str, name: str, browser_database_url: str) -> None:
+    """A citizen texts the words to the SMS webhook (signed as Twilio signs) and gets the service in the list."""
+    app = make_app(browser_database_url, twilio_auth_token=TOKEN)
+    try:
+        reply = Phone(app.test_client()).text(text)
+    finally:
+        app.extensions["finder.usage_log"].close()
+        app.extensions["finder.db"].dispose()
+    assert reply and any(line.endswith(f". {name}") for line in reply.splitlines()), reply
 
 
-def test_an_agency_joins_and_publishes_a_service_a_citizen_finds(new_page, live_server, accounts):
+def test_an_agency_joins_and_publishes_a_service_a_citizen_finds(new_page, live_server, accounts, browser_database_url):
     # 1. The agency applies through the public form.
     applicant = new_page()
     applicant.goto("/agency/apply")
@@ -134,7 +139,7 @@ def test_an_agency_joins_and_publishes_a_service_a_citizen_finds(new_page, live_
     assert citizen.locator("h1").inner_text() == "Mooring permit for small boats"
     citizen.goto("/fr/search?q=permis+amarrage")
     assert citizen.locator("main a[href$='/services/mooring-permit']").count() >= 1
-    finds_by_other_channels(live_server, "mooring permit", "en", "mooring-permit")
+    finds_by_sms(live_server, "mooring permit", "Mooring permit for small boats", browser_database_url)
 
 
 def _service_of(live_server, agency_id: str) -> str:
