@@ -25,8 +25,13 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, usage_log: UsageLog) -> None:
-    """Give the application its usage log, and the rollup timer when FINDER_METRICS_ROLLUP_SECONDS is set."""
+    """Give the application its usage log and the metrics pages, and the rollup timer when
+    FINDER_METRICS_ROLLUP_SECONDS is set."""
+    # Imported here: the pages use the agency and web packages, which themselves log usage through this one.
+    from finder.metrics.views import blueprint
+
     app.extensions["finder.usage_log"] = usage_log
+    app.register_blueprint(blueprint)
     settings = app.config["FINDER"]
     if settings.metrics_rollup_seconds:
         timer = _RollupTimer(usage_log.database, settings.metrics_rollup_seconds, settings.metrics_retention_days)

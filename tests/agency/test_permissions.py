@@ -42,6 +42,8 @@ EXPECTED = {
     "decide application": NATIONAL,
     "catalogue stale report": NATIONAL,
     "read audit log": NATIONAL,
+    "agency metrics": {"coordinator", "health_admin", "health_editor"},
+    "all metrics": NATIONAL,
 }
 
 
@@ -84,6 +86,8 @@ ACTIONS = {
     ),
     "catalogue stale report": lambda s, a, w: agency.stale_services(s, a, months=12),
     "read audit log": lambda s, a, w: agency.audit_log(s, a),
+    "agency metrics": lambda s, a, w: agency.require(a, agency.Action.METRICS_VIEW_AGENCY, w.health),
+    "all metrics": lambda s, a, w: agency.require(a, agency.Action.METRICS_VIEW_ALL),
 }
 
 
