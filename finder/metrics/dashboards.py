@@ -10,7 +10,6 @@ from typing import Any
 from babel import Locale
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -29,22 +28,28 @@ FORMATS = ("html", "csv", "json")
 SUPPRESS_BELOW = 10
 NEAREST_AGENCIES = 3
 
-CHANNEL_NAMES = {"web": _l("Website"), "sms": _l("SMS"), "whatsapp": _l("WhatsApp"), "api": _l("API")}
+# Labels are looked up when a page is drawn, in its language (the extractor finds the `_` calls).
+CHANNEL_NAMES = {
+    "web": lambda: _("Website"),
+    "sms": lambda: _("Text message (SMS)"),
+    "whatsapp": lambda: "WhatsApp",  # a brand name, the same in every language
+    "api": lambda: _("API (other sites and apps)"),
+}
 METRIC_NAMES = {
-    "searches": _l("Searches"),
-    "zero_result_searches": _l("Searches that found nothing"),
-    "service_views": _l("Service page views"),
-    "click_outs": _l("Click-throughs to apply online"),
-    "sms_in": _l("Text messages received"),
-    "sms_out": _l("Text messages sent"),
-    "sms_segments": _l("SMS segments sent"),
-    "feedback_useful": _l("Said the page was useful"),
-    "feedback_not_useful": _l("Said the page was not useful"),
-    "unmet_demand_reports": _l("Reports of a service not found"),
-    "zero_result_rate": _l("Zero-result rate"),
-    "search_to_view_rate": _l("Searches followed by a service view"),
-    "click_through_rate": _l("Service views followed by applying online"),
-    "satisfaction": _l("Satisfaction (% useful)"),
+    "searches": lambda: _("Searches"),
+    "zero_result_searches": lambda: _("Searches that found nothing"),
+    "service_views": lambda: _("Service page views"),
+    "click_outs": lambda: _("Click-throughs to apply online"),
+    "sms_in": lambda: _("Text messages received"),
+    "sms_out": lambda: _("Text messages sent"),
+    "sms_segments": lambda: _("SMS segments sent"),
+    "feedback_useful": lambda: _("Said the page was useful"),
+    "feedback_not_useful": lambda: _("Said the page was not useful"),
+    "unmet_demand_reports": lambda: _("Reports of a service not found"),
+    "zero_result_rate": lambda: _("Zero-result rate"),
+    "search_to_view_rate": lambda: _("Searches followed by a service view"),
+    "click_through_rate": lambda: _("Service views followed by applying online"),
+    "satisfaction": lambda: _("Satisfaction: share of answers saying useful"),
 }
 # The report's counts and rates by channel, in the report's order: the rows of the metrics table.
 METRIC_ROWS = (*(key for key, *_ in COUNTS), *(key for key, *_ in RATES), "satisfaction")
@@ -137,11 +142,11 @@ def rate(value: float | None) -> str:
 
 
 def channel_name(channel: str) -> str:
-    return str(CHANNEL_NAMES[channel])
+    return CHANNEL_NAMES[channel]()
 
 
 def metric_name(key: str) -> str:
-    return str(METRIC_NAMES[key])
+    return METRIC_NAMES[key]()
 
 
 def language_name(code: str, in_language: str) -> str:
