@@ -16,6 +16,7 @@ from flask_login.utils import _create_identifier
 from finder import agency
 from finder.agency import Role, passwords
 from finder.metrics import dashboards
+from tests.channels.twilio.conftest import TOKEN, Phone
 from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, drive_traffic
 from tests.web.test_marked_strings import unmarked_in_template
 
@@ -83,12 +84,7 @@ def test_the_coordinator_dashboard_and_its_exports_show_the_reports_numbers(app,
     assert (shown["service_views-total"], shown["click_outs-total"], shown["sms_in-total"]) == ("12", "4", "9")
     assert (shown["searches-api"], shown["searches-web"], shown["searches-sms"]) == ("25", "8", "4")
     # And every count and rate of the metrics table is the report's.
-    with app.test_request_context():
-        for key in dashboards.METRIC_ROWS:
-            render = dashboards.rate if key.endswith("rate") or key == "satisfaction" else dashboards.count
-            assert shown[f"{key}-total"] == render(report[key]["total"]), key
-            for channel, value in report[key]["by_channel"].items():
-                assert shown[f"{key}-{channel}"] == render(value), (key, channel)
+    assert_the_page_shows(app, shown, report)
     assert shown["satisfaction-total"] == "75.0%" and shown["zero_result_rate-whatsapp"] == "not available"
     assert (shown["language-en"], shown["language-fr"]) == ("29", "8")
     assert (shown["visitors-web"], shown["visitors-sms"]) == ("3", "9")
@@ -105,6 +101,43 @@ def test_the_coordinator_dashboard_and_its_exports_show_the_reports_numbers(app,
         assert export.get_data(as_text=True) == cli_report(app, "--format", "csv", "--table", table)
     export = client.get(f"/coordinator/metrics?{today_range()}&format=json")
     assert export.get_json() == report
+
+
+def assert_the_page_shows(app, shown: dict[str, str], report: dict) -> None:
+    """Every count and rate of the page's figures table is the report's, in every channel."""
+    with app.test_request_context():
+        for key in dashboards.METRIC_ROWS:
+            render = dashboards.rate if key.endswith("rate") or key == "satisfaction" else dashboards.count
+            assert shown[f"{key}-total"] == render(report[key]["total"]), key
+            for channel, value in report[key]["by_channel"].items():
+                assert shown[f"{key}-{channel}"] == render(value), (key, channel)
+
+
+def test_traffic_through_the_web_pages_the_api_and_the_sms_webhook(app, client, people):
+    app.config["FINDER"] = app.config["FINDER"].with_overrides({"twilio_auth_token": TOKEN})
+    for path in ["/en/search?q=passport"] * 3 + ["/en/search?q=qqqzzx", "/en/search?q=birth"]:
+        assert client.get(path).status_code == 200
+    for _ in range(2):
+        assert client.get("/en/services/renew-passport").status_code == 200
+    for _ in range(4):
+        assert client.get("/api/v1/services?search=passport").status_code == 200
+    for _ in range(3):
+        assert Phone(client).text("passport")
+    assert app.extensions["finder.usage_log"].flush()
+    report = json.loads(cli_report(app, "--format", "json"))
+    assert report["searches"]["by_channel"] == {"web": 5, "sms": 3, "whatsapp": 0, "api": 4}
+    assert report["zero_result_searches"]["total"] == 1 and report["service_views"]["by_channel"]["web"] == 2
+    assert report["sms_in"]["total"] == 3 and report["sms_out"]["total"] >= 3
+
+    sign_in(app, client, people["coordinator"])
+    shown = cells(client.get(f"/coordinator/metrics?{today_range()}").get_data(as_text=True))
+    assert_the_page_shows(app, shown, report)
+    assert shown["searches-total"] == "12" and shown["sms_in-sms"] == "3"
+    sign_in(app, client, people["travel_admin"])
+    agency_report = json.loads(cli_report(app, "--format", "json", "--agency", TRAVEL_AGENCY))
+    shown = cells(client.get(f"/agency/metrics?{today_range()}").get_data(as_text=True))
+    assert_the_page_shows(app, shown, agency_report)
+    assert shown[f"{PASSPORT}-views"] == "2"
 
 
 def test_unmet_demand_is_turned_into_actions(app, client, people, db):
