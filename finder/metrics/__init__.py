@@ -20,6 +20,8 @@ from finder.db import Database
 from finder.metrics.events import CHANNELS, EventKind, UsageEvent, UsageLog, flush_all
 from finder.metrics.report import report_csv, report_text, usage_report
 from finder.metrics.rollup import RollupResult, rollup
+from finder.metrics.transactions import MAX_COUNT as MAX_TRANSACTIONS
+from finder.metrics.transactions import TRANSACTION_CHANNELS, InvalidTransactions, record_transactions
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,10 @@ def _exit_on_sigterm(signum: int, _frame) -> None:
 
 __all__ = [
     "CHANNELS",
+    "MAX_TRANSACTIONS",
+    "TRANSACTION_CHANNELS",
     "EventKind",
+    "InvalidTransactions",
     "RollupResult",
     "UsageEvent",
     "UsageLog",
@@ -98,6 +103,7 @@ __all__ = [
     "init_app",
     "install_sigterm_handler",
     "record",
+    "record_transactions",
     "report_csv",
     "report_text",
     "rollup",

@@ -22,7 +22,7 @@ from finder.metrics.report import COUNTS, RATES
 DEFAULT_DAYS = 30
 # A dashboard reads up to two years of daily rollups; longer ranges are for `finder metrics report`.
 MAX_DAYS = 731
-TABLES = ("metrics", "zero-result-queries", "services")
+TABLES = ("metrics", "zero-result-queries", "services", "digital-take-up")
 FORMATS = ("html", "csv", "json")
 # The public page shows no count under this, nor a rate whose numerator or denominator is under it.
 SUPPRESS_BELOW = 10
@@ -160,7 +160,7 @@ def language_name(code: str, in_language: str) -> str:
 def service_names(session: Session, report: dict[str, Any], language: str, default_language: str) -> dict[str, str]:
     """The names of the report's services and agencies (by id), in the page's language where translated."""
     names: dict[str, str] = {}
-    service_ids = [row["service_id"] for row in report["services"]]
+    service_ids = [row["service_id"] for row in report["services"] + report["digital_take_up"]]
     agency_ids = {row["agency_id"] for row in report["services"] if row["agency_id"]}
     for model, ids in ((Service, service_ids), (Agency, agency_ids)):
         for row in session.scalars(select(model).where(model.id.in_(ids))):

@@ -13,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask_login.utils import _create_identifier
 
-from finder import agency
+from finder import agency, metrics
 from finder.agency import Role, passwords
 from finder.metrics import dashboards
 from tests.channels.twilio.conftest import TOKEN, Phone
@@ -300,3 +300,73 @@ def test_templates_have_no_unmarked_text():
         if unmarked_in_template(template.read_text())
     }
     assert problems == {}
+
+
+def test_digital_take_up_from_the_monthly_transactions_agencies_enter(app, client, people, db):
+    runner = app.test_cli_runner()
+    month = dt.datetime.now(dt.UTC).date().strftime("%Y-%m")
+    for counts in (("1", "1", "1", "1"), ("300", "150", "40", "10")):  # the second entry replaces the first
+        args = dict(zip(("--online", "--counter", "--phone", "--post"), counts, strict=True))
+        result = runner.invoke(
+            args=["metrics", "transactions", "renew-passport", "--month", month, *sum(args.items(), ())]
+        )
+        assert result.exit_code == 0, result.output
+    assert "300 of 500 transactions online" in result.output
+    report = json.loads(cli_report(app, "--format", "json"))
+    assert report["digital_take_up"] == [
+        {
+            "service_id": PASSPORT,
+            "agency_id": TRAVEL_AGENCY,
+            "online": 300,
+            "counter": 150,
+            "phone": 40,
+            "post": 10,
+            "digital_take_up": 0.6,
+        }
+    ]
+    assert json.loads(cli_report(app, "--format", "json", "--agency", CIVIL_AGENCY))["digital_take_up"] == []
+
+    sign_in(app, client, people["travel_editor"])
+    shown = cells(client.get(f"/agency/metrics?{today_range()}").get_data(as_text=True))
+    assert shown[f"{PASSPORT}-take-up"] == "60.0%"
+    export = client.get(f"/agency/metrics?{today_range()}&format=csv&table=digital-take-up").get_data(as_text=True)
+    assert export == cli_report(app, "--format", "csv", "--table", "digital-take-up", "--agency", TRAVEL_AGENCY)
+    assert export.splitlines()[1] == f"{PASSPORT},{TRAVEL_AGENCY},300,150,40,10,0.6000"
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (
+            ["renew-passport", "--month", "2026-13", "--online", "1", "--counter", "1", "--phone", "1", "--post", "1"],
+            "'--month'",
+        ),
+        (
+            ["renew-passport", "--month", "2026-03", "--online", "-1", "--counter", "1", "--phone", "1", "--post", "1"],
+            "'--online'",
+        ),
+        (["renew-passport", "--month", "2026-03", "--online", "1", "--counter", "1", "--phone", "1"], "'--post'"),
+        (
+            ["nothing-here", "--month", "2026-03", "--online", "1", "--counter", "1", "--phone", "1", "--post", "1"],
+            "'SERVICE'",
+        ),
+    ],
+)
+def test_bad_transaction_counts_are_refused(app, catalogue, args, option):
+    result = app.test_cli_runner().invoke(args=["metrics", "transactions", *args])
+    assert result.exit_code == 2 and option in result.output, result.output
+
+
+def test_the_domain_refuses_counts_it_cannot_use(app, db, catalogue):
+    good = {"online": 1, "counter": 2, "phone": 3, "post": 4}
+    with db.transaction() as session:
+        for service_id, counts in (
+            ("no-such-service", good),
+            (PASSPORT, {**good, "fax": 1}),
+            (PASSPORT, {**good, "post": -4}),
+            (PASSPORT, {**good, "post": "4"}),
+        ):
+            with pytest.raises(metrics.InvalidTransactions):
+                metrics.record_transactions(session, service_id, dt.date(2026, 3, 5), counts)
+        row = metrics.record_transactions(session, PASSPORT, dt.date(2026, 3, 5), good)
+        assert row.month == dt.date(2026, 3, 1)
