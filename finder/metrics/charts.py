@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Geometry in SVG user units; the SVG scales to the width of its container.
-WIDTH = 600
-LABEL_WIDTH = 200
-VALUE_WIDTH = 90
+WIDTH = 420
+LABEL_WIDTH = 170
+VALUE_WIDTH = 80
 BAR_HEIGHT = 22
 GAP = 8
 

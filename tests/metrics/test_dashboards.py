@@ -16,6 +16,7 @@ from flask_login.utils import _create_identifier
 from finder import agency, metrics
 from finder.agency import Role, passwords
 from finder.metrics import dashboards
+from finder.metrics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart
 from tests.channels.twilio.conftest import TOKEN, Phone
 from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, drive_traffic
 from tests.web.test_marked_strings import unmarked_in_template
@@ -370,3 +371,12 @@ def test_the_domain_refuses_counts_it_cannot_use(app, db, catalogue):
                 metrics.record_transactions(session, service_id, dt.date(2026, 3, 5), counts)
         row = metrics.record_transactions(session, PASSPORT, dt.date(2026, 3, 5), good)
         assert row.month == dt.date(2026, 3, 1)
+
+
+def test_bar_lengths_are_proportional_and_missing_values_draw_no_bar():
+    chart = bar_chart("t", "d", [("a", 40, "40"), ("b", 10, "10"), ("c", None, "fewer than 10"), ("d", 0, "0")])
+    room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    assert [bar.width for bar in chart.bars] == [room, round(room / 4), 0, 0]
+    assert [bar.shown for bar in chart.bars][2] == "fewer than 10"
+    assert chart.height > chart.bars[-1].y + chart.bar_height - 1
+    assert bar_chart("t", "d", [("a", None, "-")]).bars[0].width == 0
