@@ -203,7 +203,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.option(
     "--table",
-    type=click.Choice(["metrics", "zero-result-queries", "services"]),
+    type=click.Choice(["metrics", "zero-result-queries", "services", "digital-take-up"]),
     default="metrics",
     show_default=True,
     help="Which table --format csv prints.",
@@ -227,6 +227,31 @@ def metrics_report(start, end, agency_id: str | None, fmt: str, table: str) -> N
         click.echo(metrics.report_csv(report, table), nl=False)
     else:
         click.echo(metrics.report_text(report), nl=False)
+
+
+MONTH = click.DateTime(formats=["%Y-%m"])
+COUNT = click.IntRange(0, metrics.MAX_TRANSACTIONS)
+
+
+@metrics_group.command("transactions")
+@click.argument("service")
+@click.option("--month", type=MONTH, required=True, help="The month (YYYY-MM).")
+@click.option("--online", type=COUNT, required=True, help="Transactions done online.")
+@click.option("--counter", type=COUNT, required=True, help="Done at a counter, in person.")
+@click.option("--phone", type=COUNT, required=True, help="Done by phone.")
+@click.option("--post", type=COUNT, required=True, help="Done by post.")
+@with_appcontext
+def metrics_transactions(service: str, month, online: int, counter: int, phone: int, post: int) -> None:
+    """Set a service's transactions for a month by channel (its id or slug), for digital take-up; replaces the
+    month's earlier counts."""
+    with database().transaction() as session:
+        found = catalogue.published_service(session, service)
+        if found is None:
+            raise click.BadParameter(f"no published service has the id or slug {service!r}.", param_hint="'SERVICE'")
+        counts = {"online": online, "counter": counter, "phone": phone, "post": post}
+        metrics.record_transactions(session, found.id, month.date(), counts)
+    total = sum(counts.values())
+    click.echo(f"{found.slug} {month:%Y-%m}: {online} of {total} transactions online.")
 
 
 def _fail(failed: ImportFailed) -> None:

@@ -28,6 +28,8 @@ class Action(enum.StrEnum):
     STALE_REPORT = "stale.report"  # the whole catalogue's; an agency sees its own list through SERVICE_HISTORY
     AUDIT_READ = "audit.read"
     VOCABULARY_EDIT = "vocabulary.edit"  # the search's synonyms and best bets, for the whole catalogue
+    METRICS_VIEW_ALL = "metrics.view_all"  # the whole of government's usage, unmet demand included
+    METRICS_VIEW_AGENCY = "metrics.view_agency"  # an agency's usage of its own services
 
 
 class Scope(enum.Enum):
@@ -62,8 +64,13 @@ _SERVICE_EDITOR = {
 MATRIX: dict[str, dict[Action, Scope]] = {
     Role.COORDINATOR: dict.fromkeys(Action, ANY),
     SYSTEM: dict.fromkeys(Action, ANY),
-    Role.AGENCY_ADMIN: {**dict.fromkeys(_SERVICE_ADMIN, OWN), Action.PEOPLE_INVITE: OWN, Action.TOKEN_MANAGE: OWN},
-    Role.AGENCY_EDITOR: dict.fromkeys(_SERVICE_EDITOR, OWN),
+    Role.AGENCY_ADMIN: {
+        **dict.fromkeys(_SERVICE_ADMIN, OWN),
+        Action.PEOPLE_INVITE: OWN,
+        Action.TOKEN_MANAGE: OWN,
+        Action.METRICS_VIEW_AGENCY: OWN,
+    },
+    Role.AGENCY_EDITOR: {**dict.fromkeys(_SERVICE_EDITOR, OWN), Action.METRICS_VIEW_AGENCY: OWN},
     API_TOKEN: dict.fromkeys(_SERVICE_ADMIN, OWN),
     ANONYMOUS: {},
 }

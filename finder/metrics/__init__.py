@@ -20,13 +20,20 @@ from finder.db import Database
 from finder.metrics.events import CHANNELS, EventKind, UsageEvent, UsageLog, flush_all
 from finder.metrics.report import report_csv, report_text, usage_report
 from finder.metrics.rollup import RollupResult, rollup
+from finder.metrics.transactions import MAX_COUNT as MAX_TRANSACTIONS
+from finder.metrics.transactions import TRANSACTION_CHANNELS, InvalidTransactions, record_transactions
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, usage_log: UsageLog) -> None:
-    """Give the application its usage log, and the rollup timer when FINDER_METRICS_ROLLUP_SECONDS is set."""
+    """Give the application its usage log and the metrics pages, and the rollup timer when
+    FINDER_METRICS_ROLLUP_SECONDS is set."""
+    # Imported here: the pages use the agency and web packages, which themselves log usage through this one.
+    from finder.metrics.views import blueprint
+
     app.extensions["finder.usage_log"] = usage_log
+    app.register_blueprint(blueprint)
     settings = app.config["FINDER"]
     if settings.metrics_rollup_seconds:
         timer = _RollupTimer(usage_log.database, settings.metrics_rollup_seconds, settings.metrics_retention_days)
@@ -85,7 +92,10 @@ def _exit_on_sigterm(signum: int, _frame) -> None:
 
 __all__ = [
     "CHANNELS",
+    "MAX_TRANSACTIONS",
+    "TRANSACTION_CHANNELS",
     "EventKind",
+    "InvalidTransactions",
     "RollupResult",
     "UsageEvent",
     "UsageLog",
@@ -93,6 +103,7 @@ __all__ = [
     "init_app",
     "install_sigterm_handler",
     "record",
+    "record_transactions",
     "report_csv",
     "report_text",
     "rollup",

@@ -130,3 +130,19 @@ class RollupState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer)
     rolled_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ServiceTransactions(Base):
+    """A service's transactions in one month by channel, as its agency counts them: the basis of digital take-up."""
+
+    __tablename__ = "service_transactions"
+    __table_args__ = (UniqueConstraint("service_id", "month", name="uq_service_transactions_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(64), index=True)
+    month: Mapped[dt.date] = mapped_column(Date)  # the first day of the month
+    online: Mapped[int] = mapped_column(Integer)
+    counter: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[int] = mapped_column(Integer)
+    post: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -13,8 +13,17 @@ from typing import Any
 
 from sqlalchemy import Connection, desc, func, select
 
+from finder.catalogue.models import Service
 from finder.metrics.events import CHANNELS
-from finder.metrics.models import UsageDaily, UsageDailyAgency, UsageDailyQuery, UsageDailyService, UsageDailyVisitors
+from finder.metrics.models import (
+    ServiceTransactions,
+    UsageDaily,
+    UsageDailyAgency,
+    UsageDailyQuery,
+    UsageDailyService,
+    UsageDailyVisitors,
+)
+from finder.metrics.transactions import TRANSACTION_CHANNELS
 
 TOP_QUERIES = 20
 # Each count of the report: (key, event kind, the rollup column summed).
@@ -99,6 +108,7 @@ def usage_report(connection: Connection, start: dt.date, end: dt.date, agency_id
         report["unique_visitors"] = None
         report["top_zero_result_queries"] = []
     report["services"] = _services(connection, start, end, agency_id)
+    report["digital_take_up"] = _digital_take_up(connection, start, end, agency_id)
     return report
 
 
@@ -205,8 +215,34 @@ def _services(connection: Connection, start: dt.date, end: dt.date, agency_id: s
     return sorted(services.values(), key=lambda e: (-e["service_views"], -e["top_result_searches"], e["service_id"]))
 
 
+def _digital_take_up(
+    connection: Connection, start: dt.date, end: dt.date, agency_id: str | None
+) -> list[dict[str, Any]]:
+    """Per service with transactions entered for the months the range touches: the sums by channel and the share
+    done online (the GOV.UK digital take-up KPI)."""
+    table, services = ServiceTransactions.__table__, Service.__table__
+    query = (
+        select(table.c.service_id, services.c.agency_id, *(func.sum(table.c[c]) for c in TRANSACTION_CHANNELS))
+        .join(services, services.c.id == table.c.service_id, isouter=True)
+        .where(table.c.month >= start.replace(day=1), table.c.month <= end)
+        .group_by(table.c.service_id, services.c.agency_id)
+        .order_by(table.c.service_id)
+    )
+    if agency_id is not None:
+        query = query.where(services.c.agency_id == agency_id)
+    rows = []
+    for service_id, agency, *sums in connection.execute(query):
+        counts = dict(zip(TRANSACTION_CHANNELS, (int(n) for n in sums), strict=True))
+        total = sum(counts.values())
+        rows.append(
+            {"service_id": service_id, "agency_id": agency, **counts, "digital_take_up": _rate(counts["online"], total)}
+        )
+    return rows
+
+
 def report_csv(report: dict[str, Any], table: str = "metrics") -> str:
-    """One table of the report as CSV: `metrics` (one row per count or rate), `zero-result-queries` or `services`."""
+    """One table of the report as CSV: `metrics` (one row per count or rate), `zero-result-queries`, `services` or
+    `digital-take-up`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if table == "metrics":
@@ -223,6 +259,11 @@ def report_csv(report: dict[str, Any], table: str = "metrics") -> str:
         columns += ("click_through_rate", "feedback_useful", "feedback_not_useful")
         writer.writerow(columns)
         for row in report["services"]:
+            writer.writerow([_cell(row[c]) for c in columns])
+    elif table == "digital-take-up":
+        columns = ("service_id", "agency_id", *TRANSACTION_CHANNELS, "digital_take_up")
+        writer.writerow(columns)
+        for row in report["digital_take_up"]:
             writer.writerow([_cell(row[c]) for c in columns])
     else:
         raise ValueError(f"no report table {table!r}")
@@ -247,6 +288,13 @@ def report_text(report: dict[str, Any]) -> str:
             lines.append(
                 f"{row['service_id']:<38}{row['service_views']:>8}{row['click_outs']:>12}"
                 f"{row['feedback_useful']:>8}{row['feedback_not_useful']:>12}"
+            )
+    if report["digital_take_up"]:
+        lines += ["", f"{'service':<38}" + "".join(f"{c:>10}" for c in TRANSACTION_CHANNELS) + f"{'take-up':>10}"]
+        for row in report["digital_take_up"]:
+            cells = [row[c] for c in TRANSACTION_CHANNELS]
+            lines.append(
+                f"{row['service_id']:<38}" + "".join(f"{c:>10}" for c in cells) + f"{_cell(row['digital_take_up']):>10}"
             )
     return "\n".join(lines) + "\n"
 

@@ -45,6 +45,8 @@ EXPECTED = {
     "edit search vocabulary": NATIONAL,
     "create office": CONTENT,
     "edit office": CONTENT,
+    "agency metrics": {"coordinator", "health_admin", "health_editor"},
+    "all metrics": NATIONAL,
 }
 
 
@@ -91,6 +93,8 @@ ACTIONS = {
     "edit search vocabulary": lambda s, a, w: agency.require(a, agency.Action.VOCABULARY_EDIT),
     "create office": lambda s, a, w: agency.save_office(s, a, _office("new-office")),
     "edit office": lambda s, a, w: agency.save_office(s, a, _office("health-office"), office_id=_office_id(s)),
+    "agency metrics": lambda s, a, w: agency.require(a, agency.Action.METRICS_VIEW_AGENCY, w.health),
+    "all metrics": lambda s, a, w: agency.require(a, agency.Action.METRICS_VIEW_ALL),
 }
 
 
