@@ -185,3 +185,11 @@ def test_an_application_is_approved_into_an_existing_agency_or_a_new_one(app, db
         invitations = {i.email: i.agency_id for i in session.scalars(select(Invitation))}
         assert invitations["a@h.example"] == world.health
         assert invitations["b@w.example"] not in (None, world.health, world.lands)
+
+
+def test_a_search_that_found_nothing_arrives_filled_in_on_the_vocabulary_page(client, world):
+    # The metrics dashboard links each unmet query here, to become a synonym or a best bet.
+    sign_in(client, "coord@gov.example")
+    page = client.get("/agency/vocabulary?add=synonym&query=%20boat%20%20licence<b>").get_data(as_text=True)
+    assert 'value="boat licence&lt;b&gt; =&gt; "' in page
+    assert 'value="boat licence&lt;b&gt;"' in page

@@ -174,20 +174,20 @@ def test_an_agency_dashboard_shows_its_own_services_only(app, client, people):
 # Who may open what: the status each person gets.
 ACCESS = {
     "/coordinator/metrics": {
-        None: 401,
+        None: 302,
         "coordinator": 200,
         "travel_admin": 403,
         "travel_editor": 403,
         "civil_editor": 403,
     },
     f"/agency/metrics?agency={TRAVEL_AGENCY}": {
-        None: 401,
+        None: 302,
         "coordinator": 200,
         "travel_admin": 200,
         "travel_editor": 200,
         "civil_editor": 403,
     },
-    "/agency/metrics": {None: 401, "coordinator": 200, "travel_admin": 200, "travel_editor": 200, "civil_editor": 200},
+    "/agency/metrics": {None: 302, "coordinator": 200, "travel_admin": 200, "travel_editor": 200, "civil_editor": 200},
     "/en/performance": {None: 200, "coordinator": 200, "travel_admin": 200, "travel_editor": 200, "civil_editor": 200},
 }
 
@@ -202,6 +202,8 @@ def test_access_follows_the_permission_matrix(app, client, people):
                 wrong.append(f"{person} {path}: {response.status_code}, expected {status}")
             if status == 403:
                 assert "cannot see these figures" in response.get_data(as_text=True)
+            if status == 302:  # nobody signed in: to the sign-in page, and back after it
+                assert response.headers["Location"].startswith("/agency/login?next=")
     assert wrong == []
     # The coordinator, who belongs to no agency, is asked to pick one; exports of another agency are refused too.
     sign_in(app, client, people["coordinator"])
