@@ -13,6 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+# The execution option that marks a transaction as one that will write.
+WRITES = "finder_writes"
 
 
 def make_engine(url: str) -> Engine:
@@ -40,7 +42,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that writes takes the write lock when it begins, waiting its turn (busy_timeout). In WAL mode
+        # one that reads first and writes later fails at once, without waiting, if another connection wrote meanwhile.
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
@@ -55,8 +60,10 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on any error."""
+        """A session whose work is committed on success and rolled back on any error (on SQLite it holds the write
+        lock from the start, so it never fails half-way for another writer)."""
         with self.sessions() as session, session.begin():
+            session.connection(execution_options={WRITES: True})
             yield session
 
     def is_reachable(self) -> bool:

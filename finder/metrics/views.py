@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,7 +23,7 @@ from finder.metrics.charts import bar_chart
 from finder.metrics.dashboards import CHANNELS, FilterError, Filters
 from finder.metrics.report import report_csv, usage_report
 from finder.web.errors import page as error_page
-from finder.web.language import page_language
+from finder.web.language import from_url_prefix, page_language
 
 blueprint = Blueprint(
     "metrics", __name__, template_folder="templates", static_folder="static", static_url_path="/metrics/static"
@@ -33,19 +33,7 @@ VOCABULARY_PATH = "/agency/vocabulary"
 ALL_AGENCIES = 1000
 
 
-@blueprint.url_value_preprocessor
-def _language_from_url(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "lang" in values:
-        code = values.pop("lang")
-        if code not in current_app.config["FINDER"].languages:
-            abort(404)
-        g.language = code
-
-
-@blueprint.url_defaults
-def _language_in_links(endpoint: str, values: dict[str, Any]) -> None:
-    if "lang" not in values and "language" in g and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
-        values["lang"] = g.language
+from_url_prefix(blueprint)
 
 
 @blueprint.errorhandler(401)

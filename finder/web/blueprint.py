@@ -4,39 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from finder.web import language, presenters, visitors
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
 
-@blueprint.url_value_preprocessor
-def _language_from_url(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "lang" in values:
-        code = values.pop("lang")
-        if code not in current_app.config["FINDER"].languages:
-            abort(404)
-        g.language = code
-
-
-@blueprint.url_defaults
-def _language_in_links(endpoint: str, values: dict[str, Any]) -> None:
-    if "lang" not in values and "language" in g and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
-        values["lang"] = g.language
+language.from_url_prefix(blueprint)
 
 
 @blueprint.after_request
 def _remember(response: Response) -> Response:
-    if "language" in g and request.cookies.get(language.COOKIE) != g.language:
-        response.set_cookie(
-            language.COOKIE,
-            g.language,
-            max_age=language.COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
+    language.remember(response)
     visitors.set_cookie(response)
     return response
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel import Locale
-from flask import current_app, g, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, request, url_for
 
 COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
@@ -54,3 +56,30 @@ def switch_links() -> list[tuple[str, str, str]]:
             url = url_for("web.home", lang=code)
         links.append((code, autonym(code), url))
     return links
+
+
+def from_url_prefix(blueprint: Blueprint) -> None:
+    """Serve a blueprint's pages under `/<lang>/`: the page's language is the URL's, and its links keep it."""
+    blueprint.url_value_preprocessor(_language_from_url)
+    blueprint.url_defaults(_language_in_links)
+
+
+def _language_from_url(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values and "lang" in values:
+        code = values.pop("lang")
+        if code not in current_app.config["FINDER"].languages:
+            abort(404)
+        g.language = code
+
+
+def _language_in_links(endpoint: str, values: dict[str, Any]) -> None:
+    if "lang" not in values and "language" in g and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = g.language
+
+
+def remember(response: Response) -> None:
+    """Keep the language of the page in a cookie, so the next visit to `/` (or a page without a prefix) uses it."""
+    if "language" in g and request.cookies.get(COOKIE) != g.language:
+        response.set_cookie(
+            COOKIE, g.language, max_age=COOKIE_AGE, httponly=True, samesite="Lax", secure=request.is_secure
+        )

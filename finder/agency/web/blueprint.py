@@ -37,15 +37,7 @@ def _language() -> None:
 def _no_store(response: Response) -> Response:
     # Pages with people's data and one-time secrets must not stay in shared caches or the back button's.
     response.headers.setdefault("Cache-Control", "no-store")
-    if "language" in g and request.cookies.get(language.COOKIE) != g.language:
-        response.set_cookie(
-            language.COOKIE,
-            g.language,
-            max_age=language.COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
+    language.remember(response)
     return response
 
 
