@@ -1,4 +1,4 @@
-"""The backup and restore commands of docs/deploy.md, run as written: back up, change, restore, compare.
+"""Deploy operations of docs/deploy.md: backup and restore (back up, change, restore, compare), `finder db upgrade`.
 
 Each backend uses a database of the test's own (a SQLite file in tmp_path, a PostgreSQL database it creates).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -80,5 +81,21 @@ def test_postgresql_backup_and_restore(postgres_url, tmp_path):
         restored = Database(url)
         assert _snapshot(restored) == before
         restored.dispose()
+    finally:
+        _drop_database(name)
+
+
+@pytest.mark.postgres
+def test_servers_upgrading_at_once_take_turns(postgres_url):
+    name = f"finder_upgrade_{uuid.uuid4().hex[:12]}"
+    url = _create_database(name)
+    try:
+        databases = [Database(url) for _ in range(3)]
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda database: migrations.upgrade(database.engine), databases))
+        assert len({migrations.current_revision(database.engine) for database in databases}) == 1
+        assert migrations.current_revision(databases[0].engine) is not None
+        for database in databases:
+            database.dispose()
     finally:
         _drop_database(name)
