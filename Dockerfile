@@ -9,7 +9,8 @@ COPY pyproject.toml README.md babel.cfg wsgi.py gunicorn.conf.py ./
 COPY finder ./finder
 COPY channels ./channels
 COPY translations ./translations
-RUN pip install --no-cache-dir . \
+# Editable, so that the app finds translations/ beside finder/ as it does in a checkout.
+RUN pip install --no-cache-dir -e . \
     && pybabel compile -d translations \
     && useradd --system --home-dir /app finder
 USER finder
