@@ -163,7 +163,7 @@ def _integer(env_vars, name: str, default: int | None, low: int, high: int) -> i
     text = env_vars.get(name)
     if not text:
         return default
-    if not text.strip().isdigit() or not low <= int(text) <= high:
+    if not (text.strip().isascii() and text.strip().isdigit()) or not low <= int(text) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}.")
     return int(text)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from schemathesis import checks
 
@@ -75,6 +75,8 @@ def test_the_sms_webhook_never_fails_on_any_signed_message(hostile_sms_app, body
 
 
 @given(fields=st.dictionaries(st.sampled_from(["From", "To", "MessageSid", "Body", "WaId", "NumMedia"]), TEXT))
+# Found by this test: "²" is a digit to str.isdigit but not to int().
+@example(fields={"NumMedia": "²"})
 @BOUNDED
 def test_the_sms_webhook_refuses_malformed_fields_clearly(hostile_sms_app, fields):
     response = Phone(hostile_sms_app.test_client()).post(**fields)

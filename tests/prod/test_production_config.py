@@ -47,8 +47,9 @@ def test_log_format_and_body_limit_are_settings(tmp_path):
     assert (settings.log_format, settings.max_request_bytes) == ("json", 4096)
     with pytest.raises(ConfigError, match="FINDER_LOG_FORMAT"):
         load_settings(tmp_path, {"FINDER_LOG_FORMAT": "xml"})
-    with pytest.raises(ConfigError, match="FINDER_MAX_REQUEST_BYTES"):
-        load_settings(tmp_path, {"FINDER_MAX_REQUEST_BYTES": "lots"})
+    for bad in ("lots", "²"):
+        with pytest.raises(ConfigError, match="FINDER_MAX_REQUEST_BYTES"):
+            load_settings(tmp_path, {"FINDER_MAX_REQUEST_BYTES": bad})
 
 
 def test_a_production_app_never_runs_in_debug_mode(tmp_path, monkeypatch):
