@@ -12,8 +12,8 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from finder import search
-from finder.config import Settings, load_settings
+from finder import logs, search
+from finder.config import ConfigError, Settings, load_settings
 from finder.db import Database, close_request_session
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure
         if settings.session_cookie_secure is not None
         else settings.env == "production" or (settings.public_url or "").startswith("https://"),
+        # Werkzeug refuses a larger body with 413 from its Content-Length, before reading it.
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
     )
+    if settings.env == "production" and app.debug:
+        # The debugger runs code typed into an error page: never on a public server.
+        raise ConfigError("Debug mode must be off when FINDER_ENV=production.")
+    logs.init_app(app, settings.log_format)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     if settings.proxy_fix:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from finder.logs import log_format
+
 ENVIRONMENTS = ("development", "production", "test")
 
 
@@ -63,6 +65,10 @@ class Settings:
     metrics_retention_days: int = 90
     # When set, each server process runs the metrics rollup this often (a lock keeps runs one at a time).
     metrics_rollup_seconds: int | None = None
+    # Largest request body of any kind, refused with 413 before it is read; the write API allows max_import_bytes.
+    max_request_bytes: int = 1024 * 1024
+    # "json": one JSON object per log line, with the request id (production's default); "text" for a terminal.
+    log_format: str = "text"
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         unknown = set(overrides) - set(self.__dataclass_fields__)
@@ -92,9 +98,9 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
 
     database_url = env_vars.get("FINDER_DATABASE_URL") or f"sqlite:///{instance_path / 'finder.db'}"
     secret_key = env_vars.get("FINDER_SECRET_KEY")
+    if env == "production":
+        _check_production(env_vars)
     if not secret_key:
-        if env == "production":
-            raise ConfigError("FINDER_SECRET_KEY must be set when FINDER_ENV=production.")
         secret_key = _instance_secret(instance_path)
 
     return Settings(
@@ -127,14 +133,37 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
             env_vars, "FINDER_METRICS_RETENTION_DAYS", Settings.metrics_retention_days, 1, 100 * 365
         ),
         metrics_rollup_seconds=_integer(env_vars, "FINDER_METRICS_ROLLUP_SECONDS", None, 1, 24 * 3600),
+        max_request_bytes=_integer(
+            env_vars, "FINDER_MAX_REQUEST_BYTES", Settings.max_request_bytes, 1024, 1024 * 1024 * 1024
+        ),
+        log_format=_log_format(log_format(env_vars)),
     )
+
+
+def _check_production(env_vars) -> None:
+    # Each of these has a development default that would be unsafe or lossy on a public server.
+    missing = [
+        name for name in ("FINDER_SECRET_KEY", "FINDER_DATABASE_URL", "TWILIO_AUTH_TOKEN") if not env_vars.get(name)
+    ]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} must be set when FINDER_ENV=production.")
+    if not env_vars["FINDER_DATABASE_URL"].startswith("postgresql"):
+        raise ConfigError("FINDER_DATABASE_URL must be a postgresql:// URL when FINDER_ENV=production.")
+    if _flag(env_vars, "FLASK_DEBUG", False):
+        raise ConfigError("FLASK_DEBUG must be off when FINDER_ENV=production.")
+
+
+def _log_format(text: str) -> str:
+    if text not in ("json", "text"):
+        raise ConfigError(f"FINDER_LOG_FORMAT must be json or text, not {text!r}.")
+    return text
 
 
 def _integer(env_vars, name: str, default: int | None, low: int, high: int) -> int | None:
     text = env_vars.get(name)
     if not text:
         return default
-    if not text.strip().isdigit() or not low <= int(text) <= high:
+    if not (text.strip().isascii() and text.strip().isdigit()) or not low <= int(text) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}.")
     return int(text)
 

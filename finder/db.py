@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from flask import current_app, g
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# PostgreSQL's read_only_sql_transaction: a standby, or default_transaction_read_only set for maintenance.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_unavailable(error: SQLAlchemyError) -> bool:
+    """True for the database being away, refusing connections, read-only or out of space: not a bug in a query.
+
+    OperationalError covers the connection and server side on both engines (SQLite's "unable to open",
+    "readonly database", "disk is full"; PostgreSQL's refused or terminated connections, disk full).
+    """
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, InternalError) and getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE
 
 
 def database() -> Database:

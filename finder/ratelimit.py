@@ -1,15 +1,21 @@
 """Rate limits shared by every channel (feedback forms, SMS senders), on the `limits` library.
 
 Counters live in Redis when FINDER_REDIS_URL is set, so several app servers count together; otherwise in the
-process's memory, which is right for the embedded single-server mode.
+process's memory, which is right for the embedded single-server mode. While Redis is unreachable each process
+counts in its own memory (looser by the number of processes, never unlimited) and says so in the log.
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from limits import parse
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 class RateLimits:
@@ -18,14 +24,29 @@ class RateLimits:
     def __init__(self, redis_url: str | None) -> None:
         self.storage = storage_from_string(redis_url or "memory://")
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._redis_down = False
 
     def allow(self, key: str, limit: str) -> bool:
         """Count one hit for `key`; False once it is over `limit` (a string such as "5/minute")."""
-        return self.limiter.hit(parse(limit), key)
+        return self._call("hit", parse(limit), key)
 
     def remaining(self, key: str, limit: str) -> int:
         """How many more hits `key` may make now."""
-        return self.limiter.get_window_stats(parse(limit), key).remaining
+        return self._call("get_window_stats", parse(limit), key).remaining
+
+    def _call(self, method: str, *args):
+        try:
+            result = getattr(self.limiter, method)(*args)
+        except RedisError as error:
+            if not self._redis_down:
+                log.warning("Redis unreachable (%s): counting rate limits in this process's memory", error)
+                self._redis_down = True
+            return getattr(self._memory, method)(*args)
+        if self._redis_down:
+            log.warning("Redis reachable again: rate limits are shared again")
+            self._redis_down = False
+        return result
 
     def reset(self) -> None:
         self.storage.reset()

@@ -48,7 +48,7 @@ class InboundMessage:
         if not sender or len(sender) > MAX_ADDRESS:
             raise BadMessage(f"From: expected the sender's address, up to {MAX_ADDRESS} characters.")
         media = form.get("NumMedia") or "0"
-        if not media.isdigit() or int(media) > 10:
+        if not (media.isascii() and media.isdigit()) or int(media) > 10:
             raise BadMessage("NumMedia: expected a whole number from 0 to 10.")
         channel = "whatsapp" if sender.lower().startswith(WHATSAPP_PREFIX) else "sms"
         opt_out_type = (form.get("OptOutType") or "").strip().upper() or None

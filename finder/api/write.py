@@ -84,6 +84,8 @@ def _body() -> Any:
     limit = current_app.config["FINDER"].max_import_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ApiProblem(413, "Content Too Large", f"The largest body accepted is {limit} bytes.")
+    # A whole catalogue may be larger than the app-wide limit; a chunked body is still cut off at this one.
+    request.max_content_length = limit
     body = request.get_json(silent=True)
     if body is None:
         raise ApiProblem(400, "Bad Request", "The body is not valid JSON.")

@@ -4,7 +4,8 @@
     if log.claim(message_sid): ...; log.finish(message_sid, reply)
     state = messaging.conversation_states().load(sender_pseudonym)
 
-State lives in Redis when FINDER_REDIS_URL is set (so several app servers share it), else in the database.
+State lives in Redis when FINDER_REDIS_URL is set (so several app servers share it), else in the database;
+while Redis is unreachable it goes to the database too.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from finder.messaging.store import DatabaseStates, MessageLog, RedisStates, Stat
 
 def init_app(app: Flask, settings: Settings, database: Database) -> None:
     app.extensions["finder.message_log"] = MessageLog(database)
+    in_database = DatabaseStates(database, settings.sms_state_ttl)
     states: StateStore = (
-        RedisStates(settings.redis_url, settings.sms_state_ttl)
+        RedisStates(settings.redis_url, settings.sms_state_ttl, fallback=in_database)
         if settings.redis_url
-        else DatabaseStates(database, settings.sms_state_ttl)
+        else in_database
     )
     app.extensions["finder.conversation_states"] = states
 

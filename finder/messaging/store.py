@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from typing import Any, Protocol
 
@@ -15,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from finder.catalogue.models import utcnow
 from finder.db import Database
 from finder.messaging.models import ConversationState, OptOut, ProcessedMessage
+
+log = logging.getLogger(__name__)
 
 # Twilio retries a delivery within minutes; a week of ids is ample to recognise a retry.
 KEEP_MESSAGE_IDS = dt.timedelta(days=7)
@@ -113,17 +116,32 @@ class RedisStates:
 
     PREFIX = "finder:conversation:"
 
-    def __init__(self, url: str, ttl_seconds: int, prefix: str = PREFIX) -> None:
-        self.client = redis.Redis.from_url(url)
+    def __init__(self, url: str, ttl_seconds: int, prefix: str = PREFIX, fallback: StateStore | None = None) -> None:
+        # Short timeouts: a Redis that hangs must not hold a webhook past Twilio's 15 s.
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.ttl = ttl_seconds
         self.prefix = prefix
+        # While Redis is unreachable, conversations carry on in the database (shared by every app server too).
+        self.fallback = fallback
 
     def load(self, sender: str) -> dict[str, Any] | None:
-        raw = self.client.get(self.prefix + sender)
+        try:
+            raw = self.client.get(self.prefix + sender)
+        except redis.RedisError as error:
+            return self._degrade(error).load(sender)
         return json.loads(raw) if raw else None
 
     def save(self, sender: str, state: dict[str, Any]) -> None:
-        self.client.set(self.prefix + sender, json.dumps(state, ensure_ascii=False), ex=self.ttl)
+        try:
+            self.client.set(self.prefix + sender, json.dumps(state, ensure_ascii=False), ex=self.ttl)
+        except redis.RedisError as error:
+            self._degrade(error).save(sender, state)
+
+    def _degrade(self, error: redis.RedisError) -> StateStore:
+        if self.fallback is None:
+            raise error
+        log.warning("Redis unreachable (%s): conversation state goes to the database", type(error).__name__)
+        return self.fallback
 
 
 def _upsert(session, model, values: dict[str, Any], key: str) -> None:

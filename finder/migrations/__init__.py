@@ -6,9 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 HERE = Path(__file__).parent
+# Any fixed number: the PostgreSQL advisory lock that makes app servers upgrading at once take turns.
+UPGRADE_LOCK = 0x5F1D_0001
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -19,8 +21,14 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to the given revision (the newest by default); safe to run on every deploy."""
+    """Bring the database to the given revision (the newest by default); safe to run on every deploy.
+
+    On PostgreSQL, servers deploying at once wait for each other (the second then finds nothing to do); SQLite's
+    write lock does the same for the single-machine set-up.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -7,6 +7,12 @@ import pytest
 from finder.config import ConfigError, load_settings
 
 BASE = {"FINDER_SECRET_KEY": "k"}
+PRODUCTION = {
+    **BASE,
+    "FINDER_ENV": "production",
+    "FINDER_DATABASE_URL": "postgresql://db/finder",
+    "TWILIO_AUTH_TOKEN": "t",
+}
 
 
 def test_defaults(tmp_path):
@@ -57,5 +63,5 @@ def test_the_signature_check_is_only_switched_off_in_development_or_test(tmp_pat
         load_settings(tmp_path, {**BASE, "FINDER_ENV": "test", "FINDER_TWILIO_VALIDATE": "0"}).twilio_validate is False
     )
     with pytest.raises(ConfigError, match="FINDER_TWILIO_VALIDATE"):
-        load_settings(tmp_path, {**BASE, "FINDER_ENV": "production", "FINDER_TWILIO_VALIDATE": "0"})
-    assert load_settings(tmp_path, {**BASE, "FINDER_ENV": "production"}).twilio_validate is True
+        load_settings(tmp_path, {**PRODUCTION, "FINDER_TWILIO_VALIDATE": "0"})
+    assert load_settings(tmp_path, PRODUCTION).twilio_validate is True
