@@ -129,9 +129,15 @@ def new_page(browser, live_server: LiveServer) -> Iterator[Callable[..., object]
     """
     contexts = []
 
-    def open_page(viewport: dict[str, int] = DESKTOP, *, bypass_csp: bool = False, language: str = "en"):
+    def open_page(
+        viewport: dict[str, int] = DESKTOP, *, bypass_csp: bool = False, language: str = "en", javascript: bool = True
+    ):
         context = browser.new_context(
-            base_url=live_server.url, viewport=viewport, bypass_csp=bypass_csp, locale=language
+            base_url=live_server.url,
+            viewport=viewport,
+            bypass_csp=bypass_csp,
+            locale=language,
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(10_000)
         # Nothing leaves the machine; a test that expects an outside address routes it on its page first.

@@ -30,12 +30,18 @@ def expected_service(live_server, text: str, language: str):
         return service, online[0]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_citizen_searches_opens_service_starts_and_gives_feedback(new_page, live_server, language):
+# Each language with script on (as most browsers), and English with script off: every page must work without it.
+JOURNEY_BROWSERS = [pytest.param(lang, True, id=lang) for lang in LANGUAGES] + [
+    pytest.param("en", False, id="en-no-script")
+]
+
+
+@pytest.mark.parametrize(("language", "javascript"), JOURNEY_BROWSERS)
+def test_citizen_searches_opens_service_starts_and_gives_feedback(new_page, live_server, language, javascript):
     text = QUERIES[language]
     comment, thanks = JOURNEYS[language]
     service, registered_url = expected_service(live_server, text, language)
-    page = new_page(language=language)
+    page = new_page(language=language, javascript=javascript)
 
     page.goto(f"/{language}/")
     box = page.locator("input[name=q]")
