@@ -37,7 +37,8 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.web import QUERIES, database_url  # noqa: E402
+from benchmarks.databases import database_url  # noqa: E402
+from benchmarks.web import QUERIES  # noqa: E402
 from finder import catalogue, create_app, demo, migrations  # noqa: E402
 from finder.metrics.models import UsageEventRow  # noqa: E402
 
@@ -231,7 +232,7 @@ def event_counts(database) -> dict[tuple[str, str], int]:
 
 
 def run(backend: str, folder: Path, wrk: str, seconds: int, connections: int, workers: int) -> dict:
-    url, drop = database_url(backend, folder)
+    url, drop = database_url(backend, folder, "load")
     try:
         app = create_app({"database_url": url, "env": "test", "secret_key": SECRET})
         database = app.extensions["finder.db"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -29,19 +28,17 @@ import time
 import uuid
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event, insert
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.databases import database_url  # noqa: E402
 from finder import create_app, metrics, migrations  # noqa: E402
 from finder.catalogue.models import Agency, Service, ServiceStatus, derived_id  # noqa: E402
 from finder.metrics import UsageEvent  # noqa: E402
 from finder.metrics import events as usage_log  # noqa: E402
 
-POSTGRES_ADMIN = os.environ.get("FINDER_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 AGENCIES, SERVICES, VISITORS, QUERIES = 20, 200, 300_000, 5_000
 KINDS = {
     "search": 40,
@@ -55,22 +52,6 @@ KINDS = {
 CHANNEL_WEIGHTS = {"web": 60, "sms": 20, "whatsapp": 8, "api": 12}
 LANGUAGES = {"en": 50, "fr": 20, "es": 10, "ar": 10, "zh": 5, "ru": 5}
 COLUMNS = usage_log.COLUMNS
-
-
-def database_url(backend: str, folder: Path) -> tuple[str, callable]:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'metrics.db'}", lambda: None
-    name = f"finder_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_url(POSTGRES_ADMIN).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    url = make_url(POSTGRES_ADMIN).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False), drop
 
 
 def build_catalogue(database) -> list[str]:
@@ -215,7 +196,7 @@ def time_report(database, start: dt.date, end: dt.date, agency_id: str | None, r
 
 def run(backend: str, events: int, ingest: int, folder: Path) -> None:
     rng = random.Random(7)
-    url, drop = database_url(backend, folder)
+    url, drop = database_url(backend, folder, "metrics")
     try:
         app = create_app({"database_url": url, "env": "test", "secret_key": "bench"})
         database = app.extensions["finder.db"]

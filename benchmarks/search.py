@@ -30,13 +30,13 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote_plus
 
-import psycopg
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.databases import database_url  # noqa: E402
 from finder import create_app, migrations, search  # noqa: E402
 from finder.catalogue.models import Agency, Service, ServiceStatus, derived_id  # noqa: E402
 from finder.search.sqlite import WEIGHTS, language_token  # noqa: E402
@@ -44,7 +44,6 @@ from finder.search.text import terms  # noqa: E402
 
 LANGUAGES = ("en", "fr")
 QUERIES = 300
-POSTGRES_ADMIN = os.environ.get("FINDER_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 
 EN_WORDS = (
     "apply renew register passport licence driving certificate birth death marriage benefit pension tax "
@@ -225,23 +224,6 @@ def time_http(port: int, paths: list[str]) -> dict[str, float]:
     return result
 
 
-def database_url(backend: str, folder: Path, size: int) -> tuple[str, callable]:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / f'bench-{size}.db'}", lambda: None
-    name = f"finder_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_url(POSTGRES_ADMIN).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return make_url(POSTGRES_ADMIN).set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False
-    ), drop
-
-
 def database_size(app, backend: str, url: str) -> int:
     if backend == "sqlite":
         path = Path(make_url(url).database)
@@ -252,7 +234,7 @@ def database_size(app, backend: str, url: str) -> int:
 
 def run(backend: str, size: int, folder: Path) -> dict:
     rng = random.Random(size)
-    url, drop = database_url(backend, folder, size)
+    url, drop = database_url(backend, folder, f"bench-{size}")
     try:
         app = create_app({"database_url": url, "languages": LANGUAGES, "env": "test", "secret_key": "bench"})
         database = app.extensions["finder.db"]

@@ -30,7 +30,8 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.search import database_url, gunicorn  # noqa: E402
+from benchmarks.databases import database_url  # noqa: E402
+from benchmarks.search import gunicorn  # noqa: E402
 from finder import create_app, demo, migrations  # noqa: E402
 
 TOKEN = "benchmark-token"
@@ -141,7 +142,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url, drop = database_url(args.backend, Path(folder), 0)
+        url, drop = database_url(args.backend, Path(folder), "sms")
         try:
             build_demo(url)
             results, floors, own = measure(url, args)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -25,16 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote_plus
 
-import psycopg
-from sqlalchemy.engine import make_url
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bare_flask import app as bare_flask  # noqa: E402
+from benchmarks.databases import database_url  # noqa: E402
 from finder import catalogue, create_app, demo, migrations  # noqa: E402
 
-POSTGRES_ADMIN = os.environ.get("FINDER_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 # What citizens type, in the two scripts the suite audits (other languages search the English words too).
 QUERIES = {
     "en": ["lost passport", "birth certificate", "driving licence", "pension", "register a business", "tax refund"],
@@ -87,24 +83,8 @@ def time_requests(get: Callable[[str], object], paths: list[str], rounds: int) -
     return percentiles(samples), int(statistics.median(sizes))
 
 
-def database_url(backend: str, folder: Path) -> tuple[str, Callable[[], None]]:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'web-bench.db'}", lambda: None
-    name = f"finder_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_url(POSTGRES_ADMIN).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    url = make_url(POSTGRES_ADMIN).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False), drop
-
-
 def run(backend: str, folder: Path, rounds: int) -> dict:
-    url, drop = database_url(backend, folder)
+    url, drop = database_url(backend, folder, "web-bench")
     try:
         # Production-like: no debug, no testing mode; a fixed key so the benchmark needs no instance folder.
         app = create_app({"database_url": url, "env": "production", "secret_key": "bench-" + uuid.uuid4().hex})
