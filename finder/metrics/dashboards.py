@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -153,7 +153,9 @@ def language_name(code: str, in_language: str) -> str:
     """A language's name in the page's language ("Arabe" on a French page); the code if Babel does not know it."""
     try:
         return Locale.parse(code).get_display_name(in_language) or code
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
+        # The API logs whatever well-formed tag a caller asks for ("yes", "tlh"): demand for a language is
+        # worth counting even when no locale data names it.
         return code
 
 

@@ -382,3 +382,16 @@ def test_bar_lengths_are_proportional_and_missing_values_draw_no_bar():
     assert [bar.shown for bar in chart.bars][2] == "fewer than 10"
     assert chart.height > chart.bars[-1].y + chart.bar_height - 1
     assert bar_chart("t", "d", [("a", None, "-")]).bars[0].width == 0
+
+
+def test_a_language_tag_babel_does_not_know_is_shown_as_its_code(app, client, people):
+    # The API accepts any well-formed tag and logs it; once seen, the public page drew a 500 (found by the browser
+    # suite after the API's property tests had searched with lang=yes on a shared database).
+    for _ in range(12):
+        assert client.get("/api/v1/services?search=passport&lang=yes").status_code == 200
+    assert app.extensions["finder.usage_log"].flush()
+    cli_report(app)
+    page = client.get(f"/en/performance?{today_range()}")
+    assert page.status_code == 200
+    assert cells(page.get_data(as_text=True))["language-yes"] == "12"
+    assert dashboards.language_name("yes", "fr") == "yes" and dashboards.language_name("fr", "en") == "French"
