@@ -36,6 +36,7 @@ from finder.catalogue.queries import (
     published_services,
     published_services_by_id,
     related_services,
+    retired_service,
 )
 from finder.catalogue.translation import Localised, localised
 
@@ -70,5 +71,6 @@ __all__ = [
     "published_services",
     "published_services_by_id",
     "related_services",
+    "retired_service",
     "write_hsds_tables",
 ]

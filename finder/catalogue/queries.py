@@ -90,6 +90,28 @@ def published_service(session: Session, id_or_slug: str) -> Service | None:
     return service
 
 
+# A replacement may itself be retired later; following a few hops finds what replaced that, and the bound keeps a
+# cycle (A replaced by B, B later by A) from looping.
+MAX_REPLACEMENT_HOPS = 5
+
+
+def retired_service(session: Session, slug: str) -> tuple[Service, Service | None] | None:
+    """A retired service by its slug, and the published service that now does its work, if one is named."""
+    service = session.scalar(
+        select(Service).where(Service.slug == slug, Service.status == ServiceStatus.RETIRED).options(*LISTING_LOADING)
+    )
+    if service is None:
+        return None
+    replacement = service.replaced_by
+    for _ in range(MAX_REPLACEMENT_HOPS):
+        if replacement is None or replacement.status is not ServiceStatus.RETIRED:
+            break
+        replacement = replacement.replaced_by
+    if replacement is None or replacement.status is not ServiceStatus.PUBLISHED:
+        return service, None
+    return service, replacement
+
+
 def related_services(session: Session, service: Service, limit: int = 5) -> list[Service]:
     """Other published services filed under the service's first category, in name order (one light query)."""
     if not service.categories:

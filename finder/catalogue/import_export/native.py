@@ -257,9 +257,17 @@ def _import_sections(session: Session, document: dict[str, Any], problems: Probl
     counts = {k: len(v) for k, v in sections.items()}
     _flush(session, problems)
 
+    imported = []
     for i, rec in sections["services"]:
         where = f"services[{i}] {rec['slug']!r}"
-        _import_service(session, rec, resolve["services"].id_for(rec), where, ref, check_slug, problems)
+        row, created = _import_service(session, rec, resolve["services"].id_for(rec), where, ref, check_slug, problems)
+        imported.append((where, rec, row, created))
+    _flush(session, problems)
+    # Replacements last: a service may name one that comes later in the file, and the row it points to must exist
+    # before the reference does.
+    for where, rec, row, created in imported:
+        if assign(row, replaced_by_id=ref("services", rec.get("replaced_by"), where, "replaced_by")) and not created:
+            row.updated_at = utcnow()
     _flush(session, problems)
     return counts
 
@@ -329,7 +337,9 @@ def _time(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-def _import_service(session, rec, row_id, where, ref, check_slug, problems) -> None:
+def _import_service(session, rec, row_id, where, ref, check_slug, problems) -> tuple[Service, bool]:
+    """The service's row (and whether it is new) with everything but its replacement, which `_import_sections` sets
+    once every row exists."""
     check_slug(Service, row_id, rec["slug"], where)
     row, created = get_or_new(session, Service, row_id)
     slug = rec["slug"]
@@ -339,7 +349,6 @@ def _import_service(session, rec, row_id, where, ref, check_slug, problems) -> N
         agency_id=ref("agencies", rec["agency"], where, "agency"),
         status=ServiceStatus(rec.get("status", "draft")),
         last_reviewed=dt.date.fromisoformat(rec["last_reviewed"]) if rec.get("last_reviewed") else None,
-        replaced_by_id=ref("services", rec.get("replaced_by"), where, "replaced_by"),
         translations=_translations(Service, rec, where, problems),
         extra=rec.get("extra", {}),
         **{f: rec.get(f) for f in SERVICE_FIELDS if f not in ("alternate_names", "keywords")},
@@ -425,6 +434,7 @@ def _import_service(session, rec, row_id, where, ref, check_slug, problems) -> N
     changed |= sync_children(row.life_events, life_events, lambda i: ServiceLifeEvent(id=i))
     if changed and not created:
         row.updated_at = utcnow()
+    return row, created
 
 
 # Export ------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from finder import catalogue, metrics
@@ -23,8 +23,25 @@ def _published(slug: str) -> Service:
     service = catalogue.published_service(request_session(), slug)
     # Only the slug is an address: an id would give the same page under a second URL.
     if service is None or service.slug != slug:
-        abort(404)
+        _retired_or_not_found(slug)
     return service
+
+
+def _retired_or_not_found(slug: str) -> None:
+    """A retired service's address keeps answering (bookmarks, printed leaflets, old links to "Start now"): 410 Gone
+    with a page that says so and points to the service that replaced it."""
+    retired = catalogue.retired_service(request_session(), slug)
+    if retired is None:
+        abort(404)
+    service, replacement = retired
+    page = render_template(
+        "retired.html",
+        name=presenters.text(service, "name"),
+        agency=service.agency,
+        agency_name=presenters.text(service.agency, "name"),
+        replacement=presenters.listings([replacement])[0] if replacement else None,
+    )
+    abort(make_response(page, 410))
 
 
 def online_url(service: Service) -> str | None:
