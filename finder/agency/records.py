@@ -9,8 +9,9 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+from flask_babel import lazy_gettext as _
 
-from finder.agency.checks import PHONE_MESSAGE, e164
+from finder.agency.checks import e164, phone_message
 from finder.catalogue.import_export import hsds_schema, native
 from finder.catalogue.import_export.problems import Problem
 
@@ -40,19 +41,19 @@ def _native_service_validator() -> jsonschema.Draft202012Validator:
     )
 
 
-def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, str]:
+def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, Any]:
     """Each JSON pointer in the record that breaks its format's schema, with what is wrong there."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if not isinstance(record, dict):
-        return {"/": "expected a JSON object (one service record)"}
+        return {"/": _("expected a JSON object (one service record)")}
     if fmt is RecordFormat.HSDS:
         for path, message in hsds_schema.errors("service", record):
             errors.setdefault(_message_pointer(pointer(path), message), message)
         # HSDS lets a service name its organization by id or nest it; agencies' writes name it by id only.
         if "organization" in record:
-            errors["/organization"] = "send organization_id: agencies are not changed through their services"
+            errors["/organization"] = _("send organization_id: agencies are not changed through their services")
         elif not record.get("organization_id"):
-            errors["/organization_id"] = "missing required field: the id of the agency that delivers the service"
+            errors["/organization_id"] = _("missing required field: the id of the agency that delivers the service")
         _phone_errors(errors, record.get("phones"), "/phones/{index}/number", lambda p: p.get("number"))
         return errors
     for error in sorted(_native_service_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
@@ -65,11 +66,11 @@ def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, str]:
     return errors
 
 
-def _phone_errors(errors: dict[str, str], items: Any, where: str, number_of) -> None:
+def _phone_errors(errors: dict[str, Any], items: Any, where: str, number_of) -> None:
     for index, item in enumerate(items if isinstance(items, list) else []):
         value = number_of(item) if isinstance(item, dict) else None
         if isinstance(value, str) and e164(value) is None:
-            errors.setdefault(where.format(index=index), PHONE_MESSAGE.format(value=value))
+            errors.setdefault(where.format(index=index), phone_message(value))
 
 
 def problem_errors(problems: list[Problem]) -> dict[str, str]:

@@ -61,6 +61,12 @@ blueprint.add_app_template_global(language.autonym, "language_name")
 
 
 @blueprint.app_template_global()
+def text_dir(code: str) -> str:
+    """The writing direction of text in a language, for the dir attribute of its inputs."""
+    return "rtl" if code in language.RIGHT_TO_LEFT else "ltr"
+
+
+@blueprint.app_template_global()
 def agency_language_links() -> list[tuple[str, str, str]]:
     """(code, name, URL) for each language: this agency page with ?lang= set."""
     args = {k: v for k, v in request.args.items() if k != "lang"}
@@ -101,7 +107,10 @@ def show_errors(form: BaseForm, refused: InvalidInput, prefix: str = "") -> list
     fields = fields_by_name(form)
     prefix = prefix or getattr(form, "_prefix", "")
     unplaced = []
-    for pointer, message in refused.errors.items():
+    for pointer, lazy_message in refused.errors.items():
+        # Read now, in the page's language; as text, so that the template escapes it (a lazy string's __html__
+        # would pass it through unescaped, and messages quote what was sent).
+        message = str(lazy_message)
         name = prefix + "-".join(part for part in pointer.split("/") if part)
         field = fields.get(name)
         if field is None:

@@ -3,6 +3,7 @@ the rest (passwords' strength, emails taken, the workflow) and its errors are sh
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _
@@ -172,6 +173,67 @@ class OfficeLinkForm(Form):
     description = StringField(_("Details"), [Optional(), Length(max=2000)])
 
 
+# The text fields of each repeated sub-record that carry translations (the catalogue's TRANSLATABLE).
+SUB_TEXTS = {
+    "documents": ("name",),
+    "costs": ("label", "description"),
+    "channels": ("description",),
+    "offices": ("description",),
+}
+
+
+def with_translations(row: type[Form], texts: tuple[str, ...], languages: list[str]) -> type[Form]:
+    """`row` with a `tr` sub-form holding, for each of `languages`, a field per text of `texts` (the row's own
+    field is the default language's); a translation needs the default language's text beside it."""
+
+    class Language(Form):
+        pass
+
+    for name in texts:
+        setattr(Language, name, StringField(getattr(row, name).args[0], [Optional(), Length(max=2000)]))
+
+    class Languages(Form):
+        pass
+
+    for code in languages:
+        setattr(Languages, code, FormField(Language))
+
+    class Translated(row):
+        tr = FormField(Languages)
+
+        def validate(self, extra_validators=None) -> bool:
+            valid = super().validate(extra_validators)
+            for name in texts:
+                own = getattr(self, name)
+                if not (own.data or "").strip() and any(
+                    (getattr(self.tr.form[code].form, name).data or "").strip() for code in languages
+                ):
+                    own.errors = [*own.errors, _("Fill this in first: the other languages translate it.")]
+                    valid = False
+            return valid
+
+    return Translated
+
+
+def json_object(_form, field) -> None:
+    """The field holds a JSON object (HSDS fields with no home in the model); says where the JSON is wrong."""
+    if not (field.data or "").strip():
+        return
+    try:
+        value = json.loads(field.data)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            _(
+                "This is not valid JSON: %(problem)s at line %(line)s, column %(column)s.",
+                problem=error.msg,
+                line=error.lineno,
+                column=error.colno,
+            )
+        ) from None
+    if not isinstance(value, dict):
+        raise ValidationError(_('Enter a JSON object, such as {"accreditations": ["ISO 9001"]}.'))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -208,6 +270,9 @@ def service_form(languages: list[str], default_language: str, rows: dict[str, in
     for code in languages:
         setattr(Languages, code, FormField(translation_form(code == default_language)))
 
+    others = [code for code in languages if code != default_language]
+    row = {kind: with_translations(form, SUB_TEXTS[kind], others) for kind, form in ROWS.items()}
+
     class ServiceForm(FlaskForm):
         slug = StringField(
             _("Web address (slug)"),
@@ -218,16 +283,34 @@ def service_form(languages: list[str], default_language: str, rows: dict[str, in
             ],
         )
         text = FormField(Languages)
-        documents = FieldList(FormField(DocumentForm), min_entries=rows["documents"])
-        costs = FieldList(FormField(CostForm), min_entries=rows["costs"])
-        channels = FieldList(FormField(ChannelForm), min_entries=rows["channels"])
-        offices = FieldList(FormField(OfficeLinkForm), min_entries=rows["offices"])
+        documents = FieldList(FormField(row["documents"]), min_entries=rows["documents"])
+        costs = FieldList(FormField(row["costs"]), min_entries=rows["costs"])
+        channels = FieldList(FormField(row["channels"]), min_entries=rows["channels"])
+        offices = FieldList(FormField(row["offices"]), min_entries=rows["offices"])
         categories = MultiCheckboxField(_("Categories"), choices=[])
         life_events = MultiCheckboxField(_("Life events"), choices=[])
+        extra = TextAreaField(
+            _("Other data (JSON): fields of the Open Referral standard that have no place above"),
+            [Optional(), Length(max=100_000), json_object],
+        )
         note = StringField(_("What you changed (optional)"), [Optional(), Length(max=300)])
         more = HiddenField()
 
     return ServiceForm
+
+
+KIND_TITLES = {
+    "documents": _("Documents to bring"),
+    "costs": _("Costs"),
+    "channels": _("Ways to use it: online, phone, SMS, email"),
+    "offices": _("Offices"),
+}
+ROWS: dict[str, type[Form]] = {
+    "documents": DocumentForm,
+    "costs": CostForm,
+    "channels": ChannelForm,
+    "offices": OfficeLinkForm,
+}
 
 
 # Offices -------------------------------------------------------------------------------------------------------
