@@ -190,7 +190,8 @@ def with_translations(row: type[Form], texts: tuple[str, ...], languages: list[s
         pass
 
     for name in texts:
-        setattr(Language, name, StringField(getattr(row, name).args[0], [Optional(), Length(max=2000)]))
+        own = getattr(row, name)
+        setattr(Language, name, own.field_class(own.args[0], [Optional(), Length(max=20000)]))
 
     class Languages(Form):
         pass
@@ -327,15 +328,40 @@ class HoursForm(Form):
     days = MultiCheckboxField(_("Days"), choices=[], validate_choice=False)
     opens = StringField(_("Opens (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 09:00"))])
     closes = StringField(_("Closes (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 17:30"))])
+    description = StringField(_("Note (such as: by appointment only)"), [Optional(), Length(max=2000)])
 
     def validate_days(self, field) -> None:
         if not set(field.data or ()) <= set(DAYS):
             raise ValidationError(_("Choose days of the week."))
-        if (self.opens.data or self.closes.data) and not field.data:
+        if (self.opens.data or self.closes.data or self.description.data) and not field.data:
             raise ValidationError(_("Choose the days these hours are for."))
 
 
-def office_form(rows: int) -> type[FlaskForm]:
+def coordinate(low: float, high: float):
+    """A validator: a decimal number from low to high (degrees of latitude or longitude)."""
+
+    def check(_form, field) -> None:
+        if not (field.data or "").strip():
+            return
+        try:
+            value = float((field.data or "").strip().replace(",", "."))
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise ValidationError(_("Enter a number from %(low)s to %(high)s, such as 51.5034.", low=low, high=high))
+
+    return check
+
+
+OFFICE_TEXTS = ("name", "description", "accessibility")
+
+
+def office_form(rows: int, languages: list[str], default_language: str) -> type[FlaskForm]:
+    """The office form for these languages (the others' translations beside the default language's text), with
+    `rows` rows of opening hours."""
+    others = [code for code in languages if code != default_language]
+    hours_row = with_translations(HoursForm, ("description",), others)
+
     class OfficeForm(FlaskForm):
         slug = StringField(
             _("Web address (slug)"),
@@ -346,6 +372,7 @@ def office_form(rows: int) -> type[FlaskForm]:
             ],
         )
         name = StringField(_("Name"), [DataRequired(REQUIRED), Length(max=300)])
+        description = TextAreaField(_("Description"), [Optional(), Length(max=20000)])
         street = StringField(_("Street"), [DataRequired(REQUIRED), Length(max=300)])
         city = StringField(_("Town or city"), [DataRequired(REQUIRED), Length(max=300)])
         postal_code = StringField(_("Postcode"), [Optional(), Length(max=20)])
@@ -354,11 +381,22 @@ def office_form(rows: int) -> type[FlaskForm]:
             [DataRequired(REQUIRED), Regexp(r"^[A-Za-z]{2}$", message=_("Enter a two-letter code such as GB"))],
         )
         phone = StringField(_("Phone"), [Optional(), Length(max=50)])
+        # Not Optional(): a blank one must still be checked against the other.
+        latitude = StringField(_("Latitude"), [coordinate(-90, 90)])
+        longitude = StringField(_("Longitude"), [coordinate(-180, 180)])
         accessibility = TextAreaField(_("Access for disabled people"), [Optional(), Length(max=5000)])
-        hours = FieldList(FormField(HoursForm), min_entries=rows)
+        hours = FieldList(FormField(hours_row), min_entries=rows)
 
         def validate_phone(self, field) -> None:
             if field.data and e164(field.data) is None:
                 raise ValidationError(_("Enter the number in international form, such as +44 20 7946 0430."))
 
-    return OfficeForm
+        def validate_latitude(self, field) -> None:
+            if not (field.data or "").strip() and (self.longitude.data or "").strip():
+                raise ValidationError(_("Enter both the latitude and the longitude, or neither."))
+
+        def validate_longitude(self, field) -> None:
+            if not (field.data or "").strip() and (self.latitude.data or "").strip():
+                raise ValidationError(_("Enter both the latitude and the longitude, or neither."))
+
+    return with_translations(OfficeForm, OFFICE_TEXTS, others)
