@@ -307,3 +307,13 @@ def test_merge_patch_follows_rfc_7396():
     assert merge_patch({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}) == {"a": {"b": "d"}}
     assert merge_patch({"e": None}, {"a": 1}) == {"e": None, "a": 1}
     assert merge_patch({}, {"a": {"bb": {"ccc": None}}}) == {"a": {"bb": {}}}
+
+
+def test_problem_details_are_in_english_whatever_the_accept_language(app, client, world):
+    response = client.post(
+        "/api/v1/services",
+        json={"slug": "x", "agency": "nowhere", "name": "X", "summary": "Y."},
+        headers={**_auth(world.health_token), "Content-Type": NATIVE, "Accept-Language": "fr"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [{"pointer": "/agency", "detail": "no agency has the slug 'nowhere'"}]

@@ -38,17 +38,17 @@ def _languages() -> tuple[list[str], str]:
     return list(settings.languages), settings.default_language
 
 
-def _rows(existing: dict[str, Any]) -> dict[str, int]:
+def _rows(existing: dict[str, Any], posted: bool) -> dict[str, int]:
     """Rows per repeated sub-record: what the record has (or what was posted) plus a blank one, and one more for
     the kind whose "add another" button was pressed."""
     rows = {}
     for kind in KINDS:
-        if request.method == "POST":
-            posted = {int(m.group(1)) for k in request.form if (m := re.match(rf"{kind}-(\d+)-", k))}
-            count = max(posted) + 1 if posted else 0
+        if posted:
+            numbers = {int(m.group(1)) for k in request.form if (m := re.match(rf"{kind}-(\d+)-", k))}
+            count = max(numbers) + 1 if numbers else 0
         else:
             count = len(existing.get(kind, [])) + BLANK_ROWS
-        rows[kind] = max(count, 1) + (request.form.get("more") == kind)
+        rows[kind] = max(count, 1) + (posted and request.form.get("more") == kind)
     return rows
 
 
@@ -213,21 +213,24 @@ class _Checked(Exception):
         self.findings, self.untranslated = findings, untranslated
 
 
-def _editor(agency_row: Agency, service: Service | None):
+def _editor(agency_row: Agency, service: Service | None, refused_retire: RetireForm | None = None):
+    """The editor page; after a refused retirement (`refused_retire`, with its errors) it shows the stored
+    service again with the retirement form's errors."""
     who = actor()
+    editing = request.method == "POST" and refused_retire is None
     if service is None:
         agency.require(who, Action.SERVICE_CREATE, agency_row)
         existing: dict[str, Any] = {}
     else:
         existing = native.export_service(service)
     languages, default = _languages()
-    form_class = service_form(languages, default, _rows(existing))
-    form = form_class(data=_form_data(existing)) if request.method == "GET" else form_class()
+    form_class = service_form(languages, default, _rows(existing, editing))
+    form = form_class() if editing else form_class(formdata=None, data=_form_data(existing))
     _choices(form, agency_row)
     unplaced: list[str] = []
     checks = untranslated = None
-    status = 200
-    if request.method == "POST" and not request.form.get("more"):
+    status = 400 if refused_retire else 200
+    if editing and not request.form.get("more"):
         status = 400
         dry_run = bool(request.form.get("check"))
         if form.validate_on_submit():
@@ -271,7 +274,7 @@ def _editor(agency_row: Agency, service: Service | None):
         unplaced=unplaced,
         moves=_moves(service),
         action=ActionForm(formdata=None),
-        retire=RetireForm(formdata=None),
+        retire=refused_retire or RetireForm(formdata=None),
     ), status
 
 
@@ -326,23 +329,36 @@ def move(service_id: str):
         wanted = ServiceStatus(request.form.get("to", ""))
     except ValueError:
         abort(400)
+    retire = RetireForm()
     try:
         with database().transaction() as session:
             service = agency.service_for(session, actor(), service_id)
             replacement = None
-            slug = (request.form.get("replaced_by") or "").strip()
+            slug = (retire.replaced_by.data or "").strip()
             if slug and wanted is ServiceStatus.RETIRED:
                 replacement = session.scalar(select(Service).where(Service.slug == slug))
                 if replacement is None:
                     raise InvalidInput({"/replaced_by": _("No service has the address %(slugs)s.", slugs=slug)})
             agency.transition(session, service, wanted, actor(), replaced_by=replacement)
-    except (WorkflowError, InvalidInput) as refused:
-        flash(
-            " ".join(map(str, refused.errors.values())) if isinstance(refused, InvalidInput) else str(refused), "error"
-        )
+            warnings = _submission_warnings(session, service, wanted)
+    except InvalidInput as refused:
+        show_errors(retire, refused)
+        service = _service(service_id, Action.SERVICE_EDIT)
+        return _editor(service.agency, service, refused_retire=retire)
+    except WorkflowError as refused:
+        flash(str(refused), "error")
     else:
         flash(_("The status is now: %(status)s.", status=status_name(wanted.value)))
+        for warning in warnings:
+            flash(warning, "error")
     return redirect(url_for("agency.edit_service", service_id=service_id))
+
+
+def _submission_warnings(session, service: Service, wanted: ServiceStatus) -> list[str]:
+    """What the person submitting or publishing should look at again (a similar service of another agency)."""
+    if wanted not in (ServiceStatus.SUBMITTED, ServiceStatus.PUBLISHED):
+        return []
+    return [str(f.message) for f in agency.check_service(session, service) if f.kind == "warning"]
 
 
 def status_name(status: str) -> str:
