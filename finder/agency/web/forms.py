@@ -382,8 +382,8 @@ def office_form(rows: int, languages: list[str], default_language: str) -> type[
         )
         phone = StringField(_("Phone"), [Optional(), Length(max=50)])
         # Not Optional(): a blank one must still be checked against the other.
-        latitude = StringField(_("Latitude"), [coordinate(-90, 90)])
-        longitude = StringField(_("Longitude"), [coordinate(-180, 180)])
+        latitude = StringField(_("Latitude (degrees)"), [coordinate(-90, 90)])
+        longitude = StringField(_("Longitude (degrees)"), [coordinate(-180, 180)])
         accessibility = TextAreaField(_("Access for disabled people"), [Optional(), Length(max=5000)])
         hours = FieldList(FormField(hours_row), min_entries=rows)
 
