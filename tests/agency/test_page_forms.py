@@ -213,3 +213,15 @@ def test_a_refused_role_change_says_why_and_changes_nothing(app, db, client, wor
     assert refused.status_code == 200 and "only agency members" in refused.get_data(as_text=True)
     with db.sessions() as session:
         assert agency.user_by_email(session, "coord@gov.example").role == "coordinator"
+
+
+def test_deactivating_oneself_is_refused_with_a_message(app, db, client, world):
+    sign_in(client, "health-admin@gov.example")
+    with db.sessions() as session:
+        admin_id = agency.user_by_email(session, "health-admin@gov.example").id
+    refused = post(
+        client, f"/agency/agencies/{world.health}/people/{admin_id}/active", {"active": "0"}, follow_redirects=True
+    )
+    assert refused.status_code == 200 and "You cannot deactivate your own account." in refused.get_data(as_text=True)
+    with db.sessions() as session:
+        assert agency.user_by_email(session, "health-admin@gov.example").active
