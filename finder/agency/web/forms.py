@@ -306,6 +306,13 @@ KIND_TITLES = {
     "channels": _("Ways to use it: online, phone, SMS, email"),
     "offices": _("Offices"),
 }
+# One row of each kind, as the list of what is untranslated names it ("Cost 2: Details").
+ROW_NAMES = {
+    "documents": lambda number: _("Document %(number)s", number=number),
+    "costs": lambda number: _("Cost %(number)s", number=number),
+    "channels": lambda number: _("Channel %(number)s", number=number),
+    "offices": lambda number: _("Office %(number)s", number=number),
+}
 ROWS: dict[str, type[Form]] = {
     "documents": DocumentForm,
     "costs": CostForm,

@@ -16,7 +16,16 @@ from sqlalchemy import or_, select
 from finder import agency
 from finder.agency import Action, InvalidInput, WorkflowError
 from finder.agency.web.blueprint import actor, blueprint, fields_by_name, page, show_errors
-from finder.agency.web.forms import KIND_TITLES, LISTS, SUB_TEXTS, TEXTS, ActionForm, RetireForm, service_form
+from finder.agency.web.forms import (
+    KIND_TITLES,
+    LISTS,
+    ROW_NAMES,
+    SUB_TEXTS,
+    TEXTS,
+    ActionForm,
+    RetireForm,
+    service_form,
+)
 from finder.agency.workflow import ACTION_FOR
 from finder.catalogue.import_export import native
 from finder.catalogue.models import Agency, Category, LifeEvent, Office, Service, ServiceStatus
@@ -199,7 +208,7 @@ def _untranslated(service: Service | None, form) -> dict[str, list[tuple[str, st
             else:
                 kind, index, name = parts
                 row = getattr(form, kind).entries[int(index)].form
-                label = f"{KIND_TITLES[kind]} {int(index) + 1}: {row[name].label.text}"
+                label = f"{ROW_NAMES[kind](int(index) + 1)}: {row[name].label.text}"
                 entry = (f"{kind}-{index}-tr-{code}-{name}", label)
             found.setdefault(code, []).append(entry)
     return found
