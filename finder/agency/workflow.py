@@ -196,6 +196,10 @@ def save_service(
     if existing is not None:
         require(actor, Action.SERVICE_EDIT, existing)
     require(actor, Action.SERVICE_EDIT if existing else Action.SERVICE_CREATE, agency)
+    if fmt is RecordFormat.NATIVE:
+        owner = session.scalar(select(Service.id).where(Service.slug == record["slug"]))
+        if owner not in (None, target_id):
+            raise InvalidInput({"/slug": _("another service already has this address")})
 
     before = existing.status if existing else None
     wanted = _wanted_status(fmt, record, existing)

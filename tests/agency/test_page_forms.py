@@ -126,8 +126,8 @@ EDITOR_CASES = [
     ({"costs-0-label": "Fee", "costs-0-amount": "ten"}, "costs-0-amount", "25.00"),
     ({"costs-0-label": "Fee", "costs-0-amount": "10", "costs-0-currency": "EURO"}, "costs-0-currency", "EUR"),
     ({"costs-0-label": "Fee", "costs-0-valid_to": "1st May"}, "costs-0-valid_to", "2026-04-01"),
-    ({"costs-0-label": "Fee", "costs-0-valid_to": "2026-13-45"}, "costs-0-valid_to", None),  # the schema's date
-    ({"slug": "land-title"}, "slug", None),  # another service's address, refused by the back end
+    ({"costs-0-label": "Fee", "costs-0-valid_to": "2026-13-45"}, "costs-0-valid_to", "2026-04-01"),
+    ({"slug": "land-title"}, "slug", "another service"),  # refused by the back end
     ({"offices-0-office": "no-such-office"}, "offices-0-office", None),
     ({"documents-0-tr-fr-name": "Plan des locaux"}, "documents-0-name", "first"),
     ({"costs-0-tr-ar-description": "مرة واحدة"}, "costs-0-description", "first"),

@@ -3,7 +3,9 @@ the rest (passwords' strength, emails taken, the workflow) and its errors are sh
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _
@@ -113,6 +115,16 @@ def web_address(_form, field) -> None:
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
+def real_date(_form, field) -> None:
+    """After the shape check (DATE), which reports a wrong shape: a day that exists, not 2026-13-45."""
+    if not re.match(DATE, field.data or ""):
+        return
+    try:
+        dt.date.fromisoformat(field.data)
+    except ValueError:
+        raise ValidationError(_("Enter a date such as 2026-04-01")) from None
+
+
 class DocumentForm(Form):
     name = StringField(_("Document"), [Optional(), Length(max=2000)])
     url = StringField(_("Web address"), [Optional(), Length(max=2000), web_address])
@@ -128,10 +140,12 @@ class CostForm(Form):
     )
     description = StringField(_("Details"), [Optional(), Length(max=2000)])
     valid_from = StringField(
-        _("Valid from (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+        _("Valid from (YYYY-MM-DD)"),
+        [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01")), real_date],
     )
     valid_to = StringField(
-        _("Valid until (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+        _("Valid until (YYYY-MM-DD)"),
+        [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01")), real_date],
     )
 
 
