@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder.agency.errors import InvalidInput
-from finder.catalogue.models import ChannelKind, Service, ServiceStatus
+from finder.catalogue.models import ChannelKind, Office, Service, ServiceStatus
 
 # Names this alike (rapidfuzz token_set_ratio, 0-100) are probably the same service: "Renew a passport" and
 # "Passport renewal" score about 90 after stemming-free comparison of their words.
@@ -128,16 +128,18 @@ def plain_language_hints(pointer: str, text: str | None) -> list[Finding]:
     return findings
 
 
-# The service's repeated sub-records whose text is translated too, as the native format names them.
-SUB_RECORDS = ("documents", "costs", "channels", "offices")
+# The repeated sub-records whose text is translated too, as the native format names them.
+SUB_RECORDS = {Service: ("documents", "costs", "channels", "offices"), Office: ("hours",)}
 
 
-def untranslated(service: Service, languages: tuple[str, ...], default_language: str) -> dict[str, list[str]]:
-    """For each other language, the fields (JSON pointers: "/summary", "/documents/0/name") that have text in the
-    default language but none in that one: the service's own and its documents', costs', channels' and office
-    links'."""
-    rows = [("", service)] + [
-        (f"/{kind}/{index}", row) for kind in SUB_RECORDS for index, row in enumerate(getattr(service, kind))
+def untranslated(record: Service | Office, languages: tuple[str, ...], default_language: str) -> dict[str, list[str]]:
+    """For each other language, the fields (JSON pointers: "/summary", "/documents/0/name", "/hours/1/description")
+    that have text in the default language but none in that one: a service's or office's own, and its
+    sub-records' (a service's documents, costs, channels and office links; an office's opening hours)."""
+    rows = [("", record)] + [
+        (f"/{kind}/{index}", row)
+        for kind in SUB_RECORDS[type(record)]
+        for index, row in enumerate(getattr(record, kind))
     ]
     filled = [
         (f"{prefix}/{field}", row, field)

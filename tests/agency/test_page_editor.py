@@ -272,3 +272,13 @@ def test_back_end_messages_are_shown_in_the_readers_language(app, db, client, wo
     assert "say &#39;start&#39;" in notes.search(english).group(1)
     in_french = notes.search(french).group(1)
     assert "commence" in in_french and "say" not in in_french
+
+
+def test_a_refused_save_with_fewer_rows_than_stored_is_still_a_page(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    rows = {f"documents-{i}-name": f"Paper {i}" for i in range(3)}
+    assert post(client, url, {**BASE, **rows}).status_code == 302
+    # A hand-made post with one row and an error: the untranslated list still names the stored rows.
+    refused = post(client, url, {**BASE, "text-en-name": "", "documents-0-name": "Paper 0"})
+    assert refused.status_code == 400 and "Document 3: Document" in refused.get_data(as_text=True)

@@ -162,3 +162,22 @@ def test_bad_positions_and_lone_translations_are_refused(app, db, client, world)
     ):
         assert_field_error(post(client, url, {**OFFICE, **change}), field, words)
     assert _offices(db) == before
+
+
+def test_the_office_page_lists_what_is_still_untranslated(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    form = {
+        **OFFICE,
+        "description": "By the harbour.",
+        "tr-fr-name": "Clinique du port",
+        "hours-0-description": "Lunch",
+    }
+    post(client, f"/agency/agencies/{world.health}/offices/new", form)
+    with db.sessions() as session:
+        office_id = session.scalar(select(Office.id).where(Office.slug == "harbour-clinic"))
+    page = client.get(f"/agency/offices/{office_id}").get_data(as_text=True)
+    untranslated = re.search(r'<h2 id="untranslated">.*?</section>', page, re.S).group(0)
+    french = re.search(r'<li><span lang="fr">.*?</li>', untranslated).group(0)
+    assert '<a href="#tr-fr-description">Description</a>' in french and "#tr-fr-name" not in french
+    assert '<a href="#hours-0-tr-fr-description">Opening hours 1: Note (such as: by appointment only)</a>' in french
+    assert 'href="#tr-ar-name"' in untranslated

@@ -3,6 +3,7 @@ refusals into pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -118,6 +119,31 @@ def show_errors(form: BaseForm, refused: InvalidInput, prefix: str = "") -> list
         else:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
     return unplaced
+
+
+def untranslated_links(
+    missing: dict[str, list[str]], form: BaseForm, own_field: Callable[[str, str], tuple[str, str]]
+) -> dict[str, list[tuple[str, str]]]:
+    """`agency.untranslated`'s pointers as (field id, label) per language: `own_field(language, name)` for the
+    record's own fields, "<kind>-<n>-tr-<language>-<name>" labelled "Cost 2: Details" for a sub-record's."""
+    from finder.agency.web.forms import ROW_NAMES
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for code, pointers in missing.items():
+        for pointer in pointers:
+            parts = pointer.strip("/").split("/")
+            if len(parts) == 1:
+                link = own_field(code, parts[0])
+            else:
+                kind, index, name = parts
+                # Every row has the same labels; the first always exists, even when fewer rows were posted.
+                row = getattr(form, kind).entries[0].form
+                link = (
+                    f"{kind}-{index}-tr-{code}-{name}",
+                    f"{ROW_NAMES[kind](int(index) + 1)}: {row[name].label.text}",
+                )
+            found.setdefault(code, []).append(link)
+    return found
 
 
 def page(template: str, **context: Any) -> str:

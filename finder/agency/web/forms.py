@@ -326,6 +326,7 @@ ROW_NAMES = {
     "costs": lambda number: _("Cost %(number)s", number=number),
     "channels": lambda number: _("Channel %(number)s", number=number),
     "offices": lambda number: _("Office %(number)s", number=number),
+    "hours": lambda number: _("Opening hours %(number)s", number=number),
 }
 ROWS: dict[str, type[Form]] = {
     "documents": DocumentForm,

@@ -15,11 +15,10 @@ from sqlalchemy import or_, select
 
 from finder import agency
 from finder.agency import Action, InvalidInput, WorkflowError
-from finder.agency.web.blueprint import actor, blueprint, fields_by_name, page, show_errors
+from finder.agency.web.blueprint import actor, blueprint, fields_by_name, page, show_errors, untranslated_links
 from finder.agency.web.forms import (
     KIND_TITLES,
     LISTS,
-    ROW_NAMES,
     SUB_TEXTS,
     TEXTS,
     ActionForm,
@@ -199,19 +198,11 @@ def _untranslated(service: Service | None, form) -> dict[str, list[tuple[str, st
         return {}
     languages, default = _languages()
     labels = form.text.form[default].form
-    found: dict[str, list[tuple[str, str]]] = {}
-    for code, pointers in agency.untranslated(service, tuple(languages), default).items():
-        for pointer in pointers:
-            parts = pointer.strip("/").split("/")
-            if len(parts) == 1:
-                entry = (f"text-{code}-{parts[0]}", str(labels[parts[0]].label.text))
-            else:
-                kind, index, name = parts
-                row = getattr(form, kind).entries[int(index)].form
-                label = f"{ROW_NAMES[kind](int(index) + 1)}: {row[name].label.text}"
-                entry = (f"{kind}-{index}-tr-{code}-{name}", label)
-            found.setdefault(code, []).append(entry)
-    return found
+    return untranslated_links(
+        agency.untranslated(service, tuple(languages), default),
+        form,
+        lambda code, name: (f"text-{code}-{name}", str(labels[name].label.text)),
+    )
 
 
 class _Checked(Exception):

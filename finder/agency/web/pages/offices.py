@@ -12,7 +12,7 @@ from flask_login import login_required
 from finder import agency
 from finder.agency import InvalidInput
 from finder.agency.checks import e164
-from finder.agency.web.blueprint import actor, blueprint, page, show_errors
+from finder.agency.web.blueprint import actor, blueprint, page, show_errors, untranslated_links
 from finder.agency.web.forms import OFFICE_TEXTS, day_choices, office_form
 from finder.catalogue.models import Agency, Office
 from finder.db import database, request_session
@@ -144,8 +144,19 @@ def _office_page(agency_row: Agency, office: Office | None):
             else:
                 flash(_("Saved."))
                 return redirect(url_for("agency.edit_office", office_id=office_id))
+    languages, default = _languages()
+    missing = agency.untranslated(office, tuple(languages), default) if office else {}
+    untranslated = untranslated_links(
+        missing, form, lambda code, name: (f"tr-{code}-{name}", str(form[name].label.text))
+    )
     return page(
-        "office.html", form=form, agency=agency_row, office=office, unplaced=unplaced, default_language=_languages()[1]
+        "office.html",
+        form=form,
+        agency=agency_row,
+        office=office,
+        unplaced=unplaced,
+        default_language=default,
+        untranslated=untranslated,
     ), status
 
 
