@@ -157,7 +157,8 @@ def untranslated(record: Service | Office, languages: tuple[str, ...], default_l
 
 def check_service(session: Session, service: Service) -> list[Finding]:
     """What the editor should look at before submitting: a warning for each likely duplicate in another agency,
-    hints on plain language in the default language's text."""
+    hints on plain language in the default language's text (the service's and its costs', channels' and office
+    links' details)."""
     findings = [
         Finding(
             "/name",
@@ -172,4 +173,7 @@ def check_service(session: Session, service: Service) -> list[Finding]:
     ]
     for field in ("name", "summary", "description", "eligibility", "how_to_apply"):
         findings.extend(plain_language_hints(f"/{field}", getattr(service, field)))
+    for kind in ("costs", "channels", "offices"):
+        for index, row in enumerate(getattr(service, kind)):
+            findings.extend(plain_language_hints(f"/{kind}/{index}/description", row.description))
     return findings

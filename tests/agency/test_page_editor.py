@@ -221,6 +221,12 @@ def test_checks_run_before_saving_and_nothing_is_written(app, db, client, world)
     assert "Lands Office already publishes" in name_notes
     assert "say &#39;use&#39;" in re.search(r'id="text-en-summary-notes">(.*?)</ul>', page, re.S).group(1)
     assert 'value="Land title"' in page  # what was typed stays in the form
+    costs = post(
+        client, url, {**BASE, "costs-0-label": "Fee", "costs-0-description": "Pay prior to the visit.", "check": "1"}
+    )
+    assert "say &#39;before&#39;" in re.search(
+        r'id="costs-0-description-notes">(.*?)</ul>', costs.get_data(as_text=True), re.S
+    ).group(1)
     with db.sessions() as session:
         assert service(session, "clinic-permit").name == "Clinic permit"
         assert len(agency.versions(session, world.health_editor, service(session, "clinic-permit"))) == versions
