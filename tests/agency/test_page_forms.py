@@ -133,6 +133,8 @@ EDITOR_CASES = [
     ({"costs-0-tr-ar-description": "مرة واحدة"}, "costs-0-description", "first"),
     ({"extra": '{"accreditations": ["ISO 9001",]}'}, "extra", "line 1, column 32"),
     ({"extra": '["ISO 9001"]'}, "extra", "JSON object"),
+    ({"extra": '{"rating": NaN}'}, "extra", "NaN is not a JSON value: write null"),
+    ({"extra": "[" * 50_000 + "]" * 50_000}, "extra", "nested too deeply"),
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _
@@ -230,12 +231,31 @@ def with_translations(row: type[Form], texts: tuple[str, ...], languages: list[s
     return Translated
 
 
+class NotJson(ValueError):
+    """NaN or Infinity: Python's json reads them, but they are not JSON, and PostgreSQL's json type refuses them."""
+
+
+def _no_constant(name: str) -> None:
+    raise NotJson(name)
+
+
+def load_json(text: str) -> Any:
+    """Strict JSON: what `json.loads` reads, without NaN and Infinity (NotJson)."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
 def json_object(_form, field) -> None:
     """The field holds a JSON object (HSDS fields with no home in the model); says where the JSON is wrong."""
     if not (field.data or "").strip():
         return
     try:
-        value = json.loads(field.data)
+        value = load_json(field.data)
+    except RecursionError:
+        raise ValidationError(_("This JSON is nested too deeply.")) from None
+    except NotJson as constant:
+        raise ValidationError(
+            _("%(value)s is not a JSON value: write null or a number instead.", value=str(constant))
+        ) from None
     except json.JSONDecodeError as error:
         raise ValidationError(
             _(

@@ -23,6 +23,7 @@ from finder.agency.web.forms import (
     TEXTS,
     ActionForm,
     RetireForm,
+    load_json,
     service_form,
 )
 from finder.agency.workflow import ACTION_FOR
@@ -145,7 +146,7 @@ def _record(form, existing: dict[str, Any], agency_slug: str) -> dict[str, Any]:
     record["life_events"] = list(form.life_events.data or [])
     record.pop("extra", None)
     if (form.extra.data or "").strip():
-        record["extra"] = json.loads(form.extra.data)
+        record["extra"] = load_json(form.extra.data)
     return record
 
 
