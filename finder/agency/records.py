@@ -4,6 +4,7 @@ naming every bad field by a JSON pointer (RFC 6901)."""
 from __future__ import annotations
 
 import enum
+import math
 import re
 from functools import cache
 from typing import Any
@@ -24,7 +25,7 @@ class RecordFormat(enum.StrEnum):
 def pointer(path: str | None) -> str:
     """A JSON pointer for a field path as the importers write it ("offices[0].office" -> "/offices/0/office")."""
     parts = re.findall(r"[^.\[\]]+", path or "")
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + _escape(p) for p in parts)
 
 
 def _message_pointer(base: str, message: str) -> str:
@@ -41,11 +42,30 @@ def _native_service_validator() -> jsonschema.Draft202012Validator:
     )
 
 
+def _non_finite(value: Any, where: str = "") -> list[str]:
+    """Pointers to NaN and Infinity: Python's json reads them, but they are not JSON (RFC 8259) and PostgreSQL's
+    json columns refuse them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [where or "/"]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _non_finite(item, f"{where}/{_escape(str(key))}")]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _non_finite(item, f"{where}/{index}")]
+    return []
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
 def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, Any]:
     """Each JSON pointer in the record that breaks its format's schema, with what is wrong there."""
     errors: dict[str, Any] = {}
     if not isinstance(record, dict):
         return {"/": _("expected a JSON object (one service record)")}
+    not_json = _non_finite(record)
+    if not_json:
+        return {where: _("NaN and Infinity are not JSON numbers: send null or a number") for where in not_json}
     if fmt is RecordFormat.HSDS:
         for path, message in hsds_schema.errors("service", record):
             errors.setdefault(_message_pointer(pointer(path), message), message)

@@ -317,3 +317,13 @@ def test_problem_details_are_in_english_whatever_the_accept_language(app, client
     )
     assert response.status_code == 422
     assert response.get_json()["errors"] == [{"pointer": "/agency", "detail": "no agency has the slug 'nowhere'"}]
+
+
+def test_nan_and_infinity_are_refused_by_field(app, db, client, world):
+    # Python's json reads them; they are not JSON, and PostgreSQL's json columns refuse them.
+    body = '{"slug": "x", "agency": "health", "name": "X", "summary": "Y.", "extra": {"rating": NaN, "ok": [1, -Infinity]}}'
+    response = client.post("/api/v1/services", data=body, headers={**_auth(world.health_token), "Content-Type": NATIVE})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert sorted(e["pointer"] for e in response.get_json()["errors"]) == ["/extra/ok/1", "/extra/rating"]
+    with db.sessions() as session:
+        assert session.scalar(select(Service).where(Service.slug == "x")) is None
