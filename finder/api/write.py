@@ -87,7 +87,11 @@ def _body() -> Any:
         raise ApiProblem(413, "Content Too Large", f"The largest body accepted is {limit} bytes.")
     # A whole catalogue may be larger than the app-wide limit; a chunked body is still cut off at this one.
     request.max_content_length = limit
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Not a ValueError, so get_json's `silent` lets it through.
+        raise ApiProblem(400, "Bad Request", "The body is nested too deeply.") from None
     if body is None:
         raise ApiProblem(400, "Bad Request", "The body is not valid JSON.")
     return body

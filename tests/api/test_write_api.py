@@ -216,6 +216,15 @@ def test_bad_input_names_each_field_and_writes_nothing(
         assert session.get(Service, names["published"]).status is ServiceStatus.PUBLISHED
 
 
+def test_a_body_nested_too_deeply_is_a_problem_not_a_crash(app, client, world):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        "/api/v1/services", data=body, headers={**_auth(world.health_token), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == "The body is nested too deeply."
+
+
 def test_malformed_bodies(app, client, world):
     bad_json = client.post(
         "/api/v1/services", data="{not json", headers={**_auth(world.health_token), "Content-Type": "application/json"}
