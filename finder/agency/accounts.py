@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +46,7 @@ def _settings():
 def _email(value: str | None, field: str = "/email") -> str:
     email = (value or "").strip().lower()
     if len(email) > 254 or not EMAIL.match(email):
-        raise InvalidInput({field: "enter an email address such as name@agency.gov"})
+        raise InvalidInput({field: _("enter an email address such as name@agency.gov")})
     return email
 
 
@@ -61,9 +63,9 @@ def create_user(session: Session, email: str, password: str, role: Role, agency_
     """A new account with a checked password; the email must be free."""
     email = _email(email)
     if user_by_email(session, email) is not None:
-        raise InvalidInput({"/email": "an account with this email already exists"})
+        raise InvalidInput({"/email": _("an account with this email already exists")})
     if (role is Role.COORDINATOR) != (agency_id is None):
-        raise InvalidInput({"/role": "agency roles need an agency; the coordinator belongs to none"})
+        raise InvalidInput({"/role": _("agency roles need an agency; the coordinator belongs to none")})
     passwords.check_strength(password, email=email)
     user = User(email=email, password_hash=passwords.hash_password(password), role=role.value, agency_id=agency_id)
     session.add(user)
@@ -85,7 +87,7 @@ def change_role(session: Session, actor: Actor, user_id: str, role: Role) -> Use
         raise NotFound(f"no user has the id {user_id!r}")
     require(actor, Action.PEOPLE_INVITE, user)
     if role not in AGENCY_ROLES or user.agency_id is None:
-        raise InvalidInput({"/role": "only agency members can move between agency admin and editor"})
+        raise InvalidInput({"/role": _("only agency members can move between agency admin and editor")})
     if user.role != role.value:
         audit(
             session,
@@ -107,18 +109,18 @@ def apply_for_account(
     session: Session, *, agency_name: str, contact_name: str, email: str, message: str | None = None
 ) -> AgencyApplication:
     """An agency asks to join (the public form); a coordinator decides."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     agency_name, contact_name = (agency_name or "").strip(), (contact_name or "").strip()
     if not 2 <= len(agency_name) <= 300:
-        errors["/agency_name"] = "enter the agency's full name (2 to 300 characters)"
+        errors["/agency_name"] = _("enter the agency's full name (2 to 300 characters)")
     if not 2 <= len(contact_name) <= 200:
-        errors["/contact_name"] = "enter your name (2 to 200 characters)"
+        errors["/contact_name"] = _("enter your name (2 to 200 characters)")
     try:
         email = _email(email)
     except InvalidInput as bad:
         errors.update(bad.errors)
     if message and len(message) > 5000:
-        errors["/message"] = "keep the message under 5,000 characters"
+        errors["/message"] = _("keep the message under 5,000 characters")
     if errors:
         raise InvalidInput(errors)
     application = AgencyApplication(
@@ -144,7 +146,9 @@ def _pending(session: Session, actor: Actor, application_id: str) -> AgencyAppli
     if application is None:
         raise NotFound(f"no application has the id {application_id!r}")
     if application.status != ApplicationStatus.PENDING:
-        raise InvalidInput({"/status": f"this application was already {application.status}"})
+        raise InvalidInput(
+            {"/status": _("this application was already decided (%(status)s)", status=application.status)}
+        )
     return application
 
 
@@ -157,7 +161,7 @@ def approve_application(
     if agency_id is not None:
         agency = session.get(Agency, agency_id)
         if agency is None:
-            raise InvalidInput({"/agency_id": f"no agency has the id {agency_id!r}"})
+            raise InvalidInput({"/agency_id": _("no agency has the id %(id)s", id=repr(agency_id))})
     else:
         slug = slugify(application.agency_name)
         agency = session.scalar(select(Agency).where(Agency.slug == slug))
@@ -179,7 +183,7 @@ def reject_application(session: Session, actor: Actor, application_id: str, reas
     application = _pending(session, actor, application_id)
     reason = (reason or "").strip()
     if not 3 <= len(reason) <= 2000:
-        raise InvalidInput({"/reason": "say why the application is rejected (3 to 2,000 characters)"})
+        raise InvalidInput({"/reason": _("say why the application is rejected (3 to 2,000 characters)")})
     application.status, application.rejection_reason = ApplicationStatus.REJECTED.value, reason
     application.decided_by_id, application.decided_at = actor.user_id, utcnow()
     audit(session, "application.reject", actor, target_type="application", target_id=application.id)
@@ -200,10 +204,10 @@ def invite(session: Session, actor: Actor, agency_id: str, email: str, role: Rol
         raise NotFound(f"no agency has the id {agency_id!r}")
     require(actor, Action.PEOPLE_INVITE, agency)
     if role not in AGENCY_ROLES:
-        raise InvalidInput({"/role": "invite as agency_admin or agency_editor"})
+        raise InvalidInput({"/role": _("invite as agency_admin or agency_editor")})
     email = _email(email)
     if user_by_email(session, email) is not None:
-        raise InvalidInput({"/email": "this person already has an account"})
+        raise InvalidInput({"/email": _("this person already has an account")})
     secret = new_secret()
     invitation = Invitation(
         email=email,
@@ -328,7 +332,7 @@ def set_active(session: Session, actor: Actor, user_id: str, active: bool) -> Us
         raise NotFound(f"no user has the id {user_id!r}")
     require(actor, Action.PEOPLE_INVITE, user)
     if user.id == actor.user_id:
-        raise InvalidInput({"/active": "you cannot deactivate yourself"})
+        raise InvalidInput({"/active": _("you cannot deactivate yourself")})
     if user.active != active:
         user.active = active
         audit(
@@ -357,7 +361,7 @@ def record_logout(session: Session, user: User) -> None:
 def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
     """Change one's own password, proving the current one."""
     if not passwords.verify_password(user.password_hash, current_password or ""):
-        raise InvalidInput({"/current_password": "this is not your current password"})
+        raise InvalidInput({"/current_password": _("this is not your current password")})
     passwords.check_strength(new_password or "", email=user.email, field="/new_password")
     user.password_hash = passwords.hash_password(new_password)
     audit(session, "password.change", Actor.of_user(user), target_type="user", target_id=user.id)

@@ -1,19 +1,25 @@
 """Checks on a service before it goes to citizens: phone numbers in E.164, another agency already publishing a
 service of the same name, plain-language hints, and what is still untranslated. The editor pages show these; the
-write path applies the phone rule to every save."""
+write path applies the phone rule to every save.
+
+Messages are lazy translations: each page shows them in its reader's language when it renders them, while the
+API and the command line read them in the default one."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder.agency.errors import InvalidInput
-from finder.catalogue.models import ChannelKind, Service, ServiceStatus
+from finder.catalogue.models import ChannelKind, Office, Service, ServiceStatus
 
 # Names this alike (rapidfuzz token_set_ratio, 0-100) are probably the same service: "Renew a passport" and
 # "Passport renewal" score about 90 after stemming-free comparison of their words.
@@ -49,7 +55,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 @dataclass(frozen=True)
 class Finding:
     pointer: str  # the field, as a JSON pointer into the native record ("/channels/0/value", "/summary")
-    message: str
+    message: str | LazyString
     kind: str  # "warning" (worth stopping for) or "hint" (worth a look)
 
 
@@ -66,18 +72,20 @@ def e164(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-PHONE_MESSAGE = "{value!r} is not a phone number in international form, such as +44 20 7946 0430"
+def phone_message(value: str) -> LazyString:
+    """What is wrong with a number that `e164` refused."""
+    return _("%(value)s is not a phone number in international form, such as +44 20 7946 0430", value=repr(value))
 
 
 def normalise_phones(service: Service) -> None:
     """Store the service's phone and SMS numbers in E.164, so that every channel can dial them; raise
     InvalidInput naming each number that is not one (records.py has already refused those sent to the API)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     for index, channel in enumerate(service.channels):
         if channel.kind in (ChannelKind.PHONE, ChannelKind.SMS):
             number = e164(channel.value)
             if number is None:
-                errors[f"/channels/{index}/value"] = PHONE_MESSAGE.format(value=channel.value)
+                errors[f"/channels/{index}/value"] = phone_message(channel.value)
             elif channel.value != number:
                 channel.value = number
     if errors:
@@ -105,18 +113,42 @@ def plain_language_hints(pointer: str, text: str | None) -> list[Finding]:
         words = len(sentence.split())
         if words > LONG_SENTENCE_WORDS:
             findings.append(
-                Finding(pointer, f"a sentence of {words} words: try to keep under {LONG_SENTENCE_WORDS}", "hint")
+                Finding(
+                    pointer,
+                    _(
+                        "a sentence of %(words)s words: try to keep under %(limit)s",
+                        words=words,
+                        limit=LONG_SENTENCE_WORDS,
+                    ),
+                    "hint",
+                )
             )
     for word in dict.fromkeys(m.group(1).lower() for m in _JARGON.finditer(text or "")):
-        findings.append(Finding(pointer, f"'{word}': say '{JARGON[word]}'", "hint"))
+        findings.append(Finding(pointer, _("'%(word)s': say '%(plain)s'", word=word, plain=JARGON[word]), "hint"))
     return findings
 
 
-def untranslated(service: Service, languages: tuple[str, ...], default_language: str) -> dict[str, list[str]]:
-    """For each other language, the fields that have text in the default language but none in that one."""
-    filled = [f for f in Service.TRANSLATABLE if getattr(service, f) not in (None, "", [])]
+# The repeated sub-records whose text is translated too, as the native format names them.
+SUB_RECORDS = {Service: ("documents", "costs", "channels", "offices"), Office: ("hours",)}
+
+
+def untranslated(record: Service | Office, languages: tuple[str, ...], default_language: str) -> dict[str, list[str]]:
+    """For each other language, the fields (JSON pointers: "/summary", "/documents/0/name", "/hours/1/description")
+    that have text in the default language but none in that one: a service's or office's own, and its
+    sub-records' (a service's documents, costs, channels and office links; an office's opening hours)."""
+    rows = [("", record)] + [
+        (f"/{kind}/{index}", row)
+        for kind in SUB_RECORDS[type(record)]
+        for index, row in enumerate(getattr(record, kind))
+    ]
+    filled = [
+        (f"{prefix}/{field}", row, field)
+        for prefix, row in rows
+        for field in row.TRANSLATABLE
+        if getattr(row, field) not in (None, "", [])
+    ]
     missing = {
-        language: [f for f in filled if service.translated(f, language) in (None, "", [])]
+        language: [where for where, row, field in filled if row.translated(field, language) in (None, "", [])]
         for language in languages
         if language != default_language
     }
@@ -125,11 +157,23 @@ def untranslated(service: Service, languages: tuple[str, ...], default_language:
 
 def check_service(session: Session, service: Service) -> list[Finding]:
     """What the editor should look at before submitting: a warning for each likely duplicate in another agency,
-    hints on plain language in the default language's text."""
+    hints on plain language in the default language's text (the service's and its costs', channels' and office
+    links' details)."""
     findings = [
-        Finding("/name", f"{other.agency.name} already publishes '{other.name}': is it the same service?", "warning")
+        Finding(
+            "/name",
+            _(
+                "%(agency)s already publishes '%(name)s': is it the same service?",
+                agency=other.agency.name,
+                name=other.name,
+            ),
+            "warning",
+        )
         for other in similar_services(session, service)
     ]
     for field in ("name", "summary", "description", "eligibility", "how_to_apply"):
         findings.extend(plain_language_hints(f"/{field}", getattr(service, field)))
+    for kind in ("costs", "channels", "offices"):
+        for index, row in enumerate(getattr(service, kind)):
+            findings.extend(plain_language_hints(f"/{kind}/{index}/description", row.description))
     return findings

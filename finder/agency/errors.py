@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AgencyError(Exception):
     """Base of the agency domain's refusals."""
@@ -16,11 +18,16 @@ class NotFound(AgencyError):
 
 
 class InvalidInput(AgencyError):
-    """Input was refused; `errors` maps each bad field (a JSON pointer such as "/email") to what is wrong."""
+    """Input was refused; `errors` maps each bad field (a JSON pointer such as "/email") to what is wrong (a lazy
+    translation, read in the language of whoever is shown it, or a plain string)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__(errors)
         self.errors = errors
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+    def __str__(self) -> str:
+        # Joined when read, so that each message is in the reader's language.
+        return "; ".join(f"{field}: {message}" for field, message in self.errors.items())
 
 
 class WorkflowError(AgencyError):

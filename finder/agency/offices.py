@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -61,19 +62,19 @@ def save_office(session: Session, actor: Actor, record: Any, *, office_id: str |
     record = copy.deepcopy(record)
     agency = session.scalar(select(Agency).where(Agency.slug == record["agency"]))
     if agency is None:
-        raise InvalidInput({"/agency": f"no agency has the slug {record['agency']!r}"})
+        raise InvalidInput({"/agency": _("no agency has the slug %(slug)s", slug=repr(record["agency"]))})
     same_slug = session.scalar(select(Office).where(Office.slug == record["slug"]))
     if office_id is None:
         require(actor, Action.SERVICE_CREATE, agency)
         # The importer finds offices by slug: a new office must not take (and so overwrite) another's.
         if same_slug is not None:
-            raise InvalidInput({"/slug": "another office already has this address"})
+            raise InvalidInput({"/slug": _("another office already has this address")})
         record["id"] = derived_id("office", record["slug"])
     else:
         existing = office_for(session, actor, office_id)
         require(actor, Action.SERVICE_EDIT, agency)
         if same_slug is not None and same_slug.id != existing.id:
-            raise InvalidInput({"/slug": "another office already has this address"})
+            raise InvalidInput({"/slug": _("another office already has this address")})
         record["id"] = existing.id
     try:
         native.import_document(session, {"format": native.FORMAT, "offices": [record]}, Problems("request"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _
 from zxcvbn import zxcvbn
 
 from finder.agency.errors import InvalidInput
@@ -36,11 +38,14 @@ def needs_rehash(password_hash: str) -> bool:
 def check_strength(password: str, *, email: str = "", field: str = "/password") -> None:
     """Raise InvalidInput unless the password is long enough and not easy to guess."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput({field: f"must be at least {MIN_LENGTH} characters long"})
+        raise InvalidInput({field: _("must be at least %(count)s characters long", count=MIN_LENGTH)})
     if len(password) > 1024:
-        raise InvalidInput({field: "must be at most 1024 characters long"})
+        raise InvalidInput({field: _("must be at most %(count)s characters long", count=1024)})
     # zxcvbn's cost grows with length; the first 100 characters are what decides guessability anyway.
     result = zxcvbn(password[:100], user_inputs=[email, *email.split("@")] if email else [])
     if result["score"] < MIN_SCORE:
-        advice = result["feedback"].get("warning") or "it is too easy to guess"
-        raise InvalidInput({field: f"choose a less common password: {advice.rstrip('.').lower()}"})
+        # zxcvbn's own advice is English only: readers of other languages get the general reason.
+        locale = get_locale()
+        advice = result["feedback"].get("warning") if locale is None or locale.language == "en" else None
+        reason = advice.rstrip(".").lower() if advice else _("it is too easy to guess")
+        raise InvalidInput({field: _("choose a less common password: %(reason)s", reason=reason)})

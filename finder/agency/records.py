@@ -4,13 +4,15 @@ naming every bad field by a JSON pointer (RFC 6901)."""
 from __future__ import annotations
 
 import enum
+import math
 import re
 from functools import cache
 from typing import Any
 
 import jsonschema
+from flask_babel import lazy_gettext as _
 
-from finder.agency.checks import PHONE_MESSAGE, e164
+from finder.agency.checks import e164, phone_message
 from finder.catalogue.import_export import hsds_schema, native
 from finder.catalogue.import_export.problems import Problem
 
@@ -23,7 +25,7 @@ class RecordFormat(enum.StrEnum):
 def pointer(path: str | None) -> str:
     """A JSON pointer for a field path as the importers write it ("offices[0].office" -> "/offices/0/office")."""
     parts = re.findall(r"[^.\[\]]+", path or "")
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + _escape(p) for p in parts)
 
 
 def _message_pointer(base: str, message: str) -> str:
@@ -40,19 +42,38 @@ def _native_service_validator() -> jsonschema.Draft202012Validator:
     )
 
 
-def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, str]:
+def _non_finite(value: Any, where: str = "") -> list[str]:
+    """Pointers to NaN and Infinity: Python's json reads them, but they are not JSON (RFC 8259) and PostgreSQL's
+    json columns refuse them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [where or "/"]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _non_finite(item, f"{where}/{_escape(str(key))}")]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _non_finite(item, f"{where}/{index}")]
+    return []
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, Any]:
     """Each JSON pointer in the record that breaks its format's schema, with what is wrong there."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if not isinstance(record, dict):
-        return {"/": "expected a JSON object (one service record)"}
+        return {"/": _("expected a JSON object (one service record)")}
+    not_json = _non_finite(record)
+    if not_json:
+        return {where: _("NaN and Infinity are not JSON numbers: send null or a number") for where in not_json}
     if fmt is RecordFormat.HSDS:
         for path, message in hsds_schema.errors("service", record):
             errors.setdefault(_message_pointer(pointer(path), message), message)
         # HSDS lets a service name its organization by id or nest it; agencies' writes name it by id only.
         if "organization" in record:
-            errors["/organization"] = "send organization_id: agencies are not changed through their services"
+            errors["/organization"] = _("send organization_id: agencies are not changed through their services")
         elif not record.get("organization_id"):
-            errors["/organization_id"] = "missing required field: the id of the agency that delivers the service"
+            errors["/organization_id"] = _("missing required field: the id of the agency that delivers the service")
         _phone_errors(errors, record.get("phones"), "/phones/{index}/number", lambda p: p.get("number"))
         return errors
     for error in sorted(_native_service_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
@@ -65,11 +86,11 @@ def schema_errors(fmt: RecordFormat, record: Any) -> dict[str, str]:
     return errors
 
 
-def _phone_errors(errors: dict[str, str], items: Any, where: str, number_of) -> None:
+def _phone_errors(errors: dict[str, Any], items: Any, where: str, number_of) -> None:
     for index, item in enumerate(items if isinstance(items, list) else []):
         value = number_of(item) if isinstance(item, dict) else None
         if isinstance(value, str) and e164(value) is None:
-            errors.setdefault(where.format(index=index), PHONE_MESSAGE.format(value=value))
+            errors.setdefault(where.format(index=index), phone_message(value))
 
 
 def problem_errors(problems: list[Problem]) -> dict[str, str]:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ def create_token(session: Session, actor: Actor, agency_id: str, name: str) -> t
     require(actor, Action.TOKEN_MANAGE, agency)
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise InvalidInput({"/name": "give the token a name of 1 to 100 characters (e.g. the system that uses it)"})
+        raise InvalidInput({"/name": _("give the token a name of 1 to 100 characters (e.g. the system that uses it)")})
     secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(
         agency_id=agency.id, name=name, token_hash=digest(secret), prefix=secret[:10], created_by_id=actor.user_id

@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,8 +65,11 @@ class Saved:
 def _check_move(current: ServiceStatus | None, wanted: ServiceStatus) -> None:
     allowed = INITIAL if current is None else TRANSITIONS[current] | {current}
     if wanted not in allowed:
-        start = "a new service" if current is None else f"a {current.value} service"
-        raise WorkflowError(f"{start} cannot become {wanted.value}")
+        if current is None:
+            raise WorkflowError(_("a new service cannot become %(status)s", status=wanted.value))
+        raise WorkflowError(
+            _("a %(current)s service cannot become %(status)s", current=current.value, status=wanted.value)
+        )
 
 
 def _finish_move(session: Session, service: Service, before: ServiceStatus | None, actor: Actor) -> None:
@@ -93,9 +97,9 @@ def transition(
     require(actor, ACTION_FOR[to_status], service)
     if replaced_by is not None:
         if to_status is not RETIRED:
-            raise InvalidInput({"/replaced_by": "only a retired service has a replacement"})
+            raise InvalidInput({"/replaced_by": _("only a retired service has a replacement")})
         if replaced_by.id == service.id or replaced_by.status is RETIRED:
-            raise InvalidInput({"/replaced_by": "the replacement must be another service that is not retired"})
+            raise InvalidInput({"/replaced_by": _("the replacement must be another service that is not retired")})
     service.status = to_status
     if to_status is RETIRED:
         service.replaced_by_id = replaced_by.id if replaced_by else None
@@ -106,7 +110,15 @@ def transition(
 def _target_id(fmt: RecordFormat, record: dict[str, Any], service_id: str | None) -> str:
     if service_id is not None:
         if record.get("id") not in (None, service_id):
-            raise Conflict({"/id": f"the record's id {record['id']!r} is not the id addressed ({service_id!r})"})
+            raise Conflict(
+                {
+                    "/id": _(
+                        "the record's id %(id)s is not the id addressed (%(addressed)s)",
+                        id=repr(record["id"]),
+                        addressed=repr(service_id),
+                    )
+                }
+            )
         record["id"] = service_id
         return service_id
     if fmt is RecordFormat.NATIVE:
@@ -118,11 +130,13 @@ def _target_agency(session: Session, fmt: RecordFormat, record: dict[str, Any]) 
     if fmt is RecordFormat.NATIVE:
         agency = session.scalar(select(Agency).where(Agency.slug == record["agency"]))
         if agency is None:
-            raise InvalidInput({"/agency": f"no agency has the slug {record['agency']!r}"})
+            raise InvalidInput({"/agency": _("no agency has the slug %(slug)s", slug=repr(record["agency"]))})
         return agency
     agency = session.get(Agency, record["organization_id"])
     if agency is None:
-        raise InvalidInput({"/organization_id": f"no organization has the id {record.get('organization_id')!r}"})
+        raise InvalidInput(
+            {"/organization_id": _("no organization has the id %(id)s", id=repr(record.get("organization_id")))}
+        )
     return agency
 
 
@@ -133,7 +147,7 @@ def _check_nested_offices(session: Session, record: dict[str, Any], agency: Agen
         location = link.get("location") if isinstance(link, dict) else None
         office = session.get(Office, location["id"]) if isinstance(location, dict) and location.get("id") else None
         if office is not None and office.agency_id not in (None, agency.id):
-            errors[f"/service_at_locations/{index}/location"] = (
+            errors[f"/service_at_locations/{index}/location"] = _(
                 "this office is another agency's: refer to it by location_id instead of sending it"
             )
     if errors:
@@ -175,13 +189,17 @@ def save_service(
     if existing is None and create is False:
         raise NotFound(f"no service has the id {target_id!r}")
     if existing is not None and create is True:
-        raise Conflict({"/id": f"a service with the id {target_id!r} already exists"})
+        raise Conflict({"/id": _("a service with the id %(id)s already exists", id=repr(target_id))})
     agency = _target_agency(session, fmt, record)
     if fmt is RecordFormat.HSDS:
         _check_nested_offices(session, record, agency)
     if existing is not None:
         require(actor, Action.SERVICE_EDIT, existing)
     require(actor, Action.SERVICE_EDIT if existing else Action.SERVICE_CREATE, agency)
+    if fmt is RecordFormat.NATIVE:
+        owner = session.scalar(select(Service.id).where(Service.slug == record["slug"]))
+        if owner not in (None, target_id):
+            raise InvalidInput({"/slug": _("another service already has this address")})
 
     before = existing.status if existing else None
     wanted = _wanted_status(fmt, record, existing)

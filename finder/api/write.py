@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request, url_for
+from flask_babel import force_locale
 
 from finder import agency
 from finder.agency import Actor, RecordFormat
@@ -43,8 +44,8 @@ def _problem(error: agency.AgencyError) -> ApiProblem:
     raise error
 
 
-def _pointers(errors: dict[str, str]) -> list[dict[str, str]]:
-    return [{"pointer": pointer, "detail": detail} for pointer, detail in errors.items()]
+def _pointers(errors: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"pointer": pointer, "detail": str(detail)} for pointer, detail in errors.items()]
 
 
 def _actor() -> Actor:
@@ -86,7 +87,11 @@ def _body() -> Any:
         raise ApiProblem(413, "Content Too Large", f"The largest body accepted is {limit} bytes.")
     # A whole catalogue may be larger than the app-wide limit; a chunked body is still cut off at this one.
     request.max_content_length = limit
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Not a ValueError, so get_json's `silent` lets it through.
+        raise ApiProblem(400, "Bad Request", "The body is nested too deeply.") from None
     if body is None:
         raise ApiProblem(400, "Bad Request", "The body is not valid JSON.")
     return body
@@ -105,11 +110,14 @@ def _result(saved: agency.Saved) -> dict[str, Any]:
 
 def _write(actor: Actor, work) -> Any:
     """Run `work(session, actor)` in one transaction, turning the domain's refusals into problems."""
-    try:
-        with database().transaction() as session:
-            return work(session, actor)
-    except agency.AgencyError as error:
-        raise _problem(error) from None
+    # The domain's messages are translated for people; systems get them in one language, whatever their
+    # Accept-Language, as the rest of the problem documents.
+    with force_locale("en"):
+        try:
+            with database().transaction() as session:
+                return work(session, actor)
+        except agency.AgencyError as error:
+            raise _problem(error) from None
 
 
 @blueprint.post("/services")

@@ -64,8 +64,28 @@ def test_untranslated_fields_per_language(app, db, world):
             session,
             world.health_admin,
             _record(
-                description="Free advice.", translations={"fr": {"name": "Ligne santé", "summary": "Appelez-nous."}}
+                description="Free advice.",
+                translations={"fr": {"name": "Ligne santé", "summary": "Appelez-nous."}},
+                documents=[{"name": "Health card", "translations": {"fr": {"name": "Carte santé"}}}],
+                costs=[{"label": "Call charge", "amount": "0.10"}],
+                channels=[{"kind": "phone", "value": "+44 20 7946 0430"}],
             ),
         )
         missing = agency.untranslated(saved.service, ("en", "fr", "ar"), "en")
-        assert missing == {"fr": ["description"], "ar": ["name", "summary", "description"]}
+        assert missing == {
+            "fr": ["/description", "/costs/0/label"],
+            "ar": ["/name", "/summary", "/description", "/documents/0/name", "/costs/0/label"],
+        }
+
+
+def test_messages_are_read_in_the_language_of_whoever_is_shown_them(app):
+    hint = agency.plain_language_hints("/summary", "We will commence soon.")[0].message
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        french = str(hint)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = str(hint)
+    assert english == "'commence': say 'start'"
+    assert french != english and "commence" in french
+    refused = agency.InvalidInput({"/name": hint})
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert str(refused) == f"/name: {french}"

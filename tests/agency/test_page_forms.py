@@ -126,9 +126,15 @@ EDITOR_CASES = [
     ({"costs-0-label": "Fee", "costs-0-amount": "ten"}, "costs-0-amount", "25.00"),
     ({"costs-0-label": "Fee", "costs-0-amount": "10", "costs-0-currency": "EURO"}, "costs-0-currency", "EUR"),
     ({"costs-0-label": "Fee", "costs-0-valid_to": "1st May"}, "costs-0-valid_to", "2026-04-01"),
-    ({"costs-0-label": "Fee", "costs-0-valid_to": "2026-13-45"}, "costs-0-valid_to", None),  # the schema's date
-    ({"slug": "land-title"}, "slug", None),  # another service's address, refused by the back end
+    ({"costs-0-label": "Fee", "costs-0-valid_to": "2026-13-45"}, "costs-0-valid_to", "2026-04-01"),
+    ({"slug": "land-title"}, "slug", "another service"),  # refused by the back end
     ({"offices-0-office": "no-such-office"}, "offices-0-office", None),
+    ({"documents-0-tr-fr-name": "Plan des locaux"}, "documents-0-name", "first"),
+    ({"costs-0-tr-ar-description": "مرة واحدة"}, "costs-0-description", "first"),
+    ({"extra": '{"accreditations": ["ISO 9001",]}'}, "extra", "line 1, column 32"),
+    ({"extra": '["ISO 9001"]'}, "extra", "JSON object"),
+    ({"extra": '{"rating": NaN}'}, "extra", "NaN is not a JSON value: write null"),
+    ({"extra": "[" * 50_000 + "]" * 50_000}, "extra", "nested too deeply"),
 ]
 
 
@@ -193,3 +199,31 @@ def test_a_search_that_found_nothing_arrives_filled_in_on_the_vocabulary_page(cl
     page = client.get("/agency/vocabulary?add=synonym&query=%20boat%20%20licence<b>").get_data(as_text=True)
     assert 'value="boat licence&lt;b&gt; =&gt; "' in page
     assert 'value="boat licence&lt;b&gt;"' in page
+
+
+def test_a_refused_role_change_says_why_and_changes_nothing(app, db, client, world):
+    sign_in(client, "coord@gov.example")
+    with db.sessions() as session:
+        coordinator = agency.user_by_email(session, "coord@gov.example")
+        coordinator_id = coordinator.id
+    refused = post(
+        client,
+        f"/agency/agencies/{world.health}/people/{coordinator_id}/role",
+        {f"u{coordinator_id}-role": "agency_editor"},
+        follow_redirects=True,
+    )
+    assert refused.status_code == 200 and "only agency members" in refused.get_data(as_text=True)
+    with db.sessions() as session:
+        assert agency.user_by_email(session, "coord@gov.example").role == "coordinator"
+
+
+def test_deactivating_oneself_is_refused_with_a_message(app, db, client, world):
+    sign_in(client, "health-admin@gov.example")
+    with db.sessions() as session:
+        admin_id = agency.user_by_email(session, "health-admin@gov.example").id
+    refused = post(
+        client, f"/agency/agencies/{world.health}/people/{admin_id}/active", {"active": "0"}, follow_redirects=True
+    )
+    assert refused.status_code == 200 and "You cannot deactivate your own account." in refused.get_data(as_text=True)
+    with db.sessions() as session:
+        assert agency.user_by_email(session, "health-admin@gov.example").active

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 
@@ -103,3 +104,80 @@ def test_only_the_agencys_people_and_the_coordinator_edit_its_offices(app, db, c
     sign_in(coordinator, "coord@gov.example")
     assert coordinator.get(f"/agency/offices/{office_id}").status_code == 200
     assert app.test_client().get(f"/agency/offices/{office_id}").status_code == 302  # anonymous: sign in
+
+
+def test_an_office_has_a_description_a_position_and_translations(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    form = {
+        **OFFICE,
+        "description": "The clinic by the harbour.",
+        "tr-fr-name": "Clinique du port",
+        "tr-ar-description": "العيادة بجانب الميناء",
+        "latitude": "51.5034",
+        "longitude": "-0.1276",
+        "accessibility": "Step-free entrance.",
+        "tr-es-accessibility": "Entrada sin escalones.",
+        "hours-0-description": "By appointment",
+        "hours-0-tr-fr-description": "Sur rendez-vous",
+    }
+    assert post(client, f"/agency/agencies/{world.health}/offices/new", form).status_code == 302
+    with db.sessions() as session:
+        office = session.scalar(select(Office).where(Office.slug == "harbour-clinic"))
+        assert (office.description, office.latitude, office.longitude) == (
+            "The clinic by the harbour.",
+            51.5034,
+            -0.1276,
+        )
+        assert office.translations == {
+            "fr": {"name": "Clinique du port"},
+            "ar": {"description": "العيادة بجانب الميناء"},
+            "es": {"accessibility": "Entrada sin escalones."},
+        }
+        assert office.hours[0].description == "By appointment"
+        assert office.hours[0].translated("description", "fr") == "Sur rendez-vous"
+        office_id = office.id
+    page = client.get(f"/agency/offices/{office_id}").get_data(as_text=True)
+    field = re.search(r'<textarea[^>]*\bid="tr-ar-description"[^>]*>', page).group(0)
+    assert 'lang="ar"' in field and 'dir="rtl"' in field
+    assert 'value="51.5034"' in page and 'value="Sur rendez-vous"' in page
+    # Clearing the position and a translation removes them.
+    assert post(client, f"/agency/offices/{office_id}", {**form, "latitude": "", "longitude": "", "tr-fr-name": ""})
+    with db.sessions() as session:
+        office = session.get(Office, office_id)
+        assert (office.latitude, office.longitude) == (None, None) and "fr" not in office.translations
+
+
+def test_bad_positions_and_lone_translations_are_refused(app, db, client, world):
+    sign_in(client, "health-admin@gov.example")
+    url = f"/agency/agencies/{world.health}/offices/new"
+    before = _offices(db)
+    for change, field, words in (
+        ({"latitude": "north", "longitude": "0"}, "latitude", "from -90 to 90"),
+        ({"latitude": "91", "longitude": "0"}, "latitude", "from -90 to 90"),
+        ({"latitude": "51.5", "longitude": "-181"}, "longitude", "from -180 to 180"),
+        ({"latitude": "51.5"}, "longitude", "both"),
+        ({"longitude": "-0.12"}, "latitude", "both"),
+        ({"tr-fr-description": "Une clinique"}, "description", "first"),
+        ({"hours-0-tr-fr-description": "Sur rendez-vous"}, "hours-0-description", "first"),
+    ):
+        assert_field_error(post(client, url, {**OFFICE, **change}), field, words)
+    assert _offices(db) == before
+
+
+def test_the_office_page_lists_what_is_still_untranslated(app, db, client, world):
+    sign_in(client, "health-editor@gov.example")
+    form = {
+        **OFFICE,
+        "description": "By the harbour.",
+        "tr-fr-name": "Clinique du port",
+        "hours-0-description": "Lunch",
+    }
+    post(client, f"/agency/agencies/{world.health}/offices/new", form)
+    with db.sessions() as session:
+        office_id = session.scalar(select(Office.id).where(Office.slug == "harbour-clinic"))
+    page = client.get(f"/agency/offices/{office_id}").get_data(as_text=True)
+    untranslated = re.search(r'<h2 id="untranslated">.*?</section>', page, re.S).group(0)
+    french = re.search(r'<li><span lang="fr">.*?</li>', untranslated).group(0)
+    assert '<a href="#tr-fr-description">Description</a>' in french and "#tr-fr-name" not in french
+    assert '<a href="#hours-0-tr-fr-description">Opening hours 1: Note (such as: by appointment only)</a>' in french
+    assert 'href="#tr-ar-name"' in untranslated

@@ -216,6 +216,15 @@ def test_bad_input_names_each_field_and_writes_nothing(
         assert session.get(Service, names["published"]).status is ServiceStatus.PUBLISHED
 
 
+def test_a_body_nested_too_deeply_is_a_problem_not_a_crash(app, client, world):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        "/api/v1/services", data=body, headers={**_auth(world.health_token), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == "The body is nested too deeply."
+
+
 def test_malformed_bodies(app, client, world):
     bad_json = client.post(
         "/api/v1/services", data="{not json", headers={**_auth(world.health_token), "Content-Type": "application/json"}
@@ -307,3 +316,23 @@ def test_merge_patch_follows_rfc_7396():
     assert merge_patch({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}) == {"a": {"b": "d"}}
     assert merge_patch({"e": None}, {"a": 1}) == {"e": None, "a": 1}
     assert merge_patch({}, {"a": {"bb": {"ccc": None}}}) == {"a": {"bb": {}}}
+
+
+def test_problem_details_are_in_english_whatever_the_accept_language(app, client, world):
+    response = client.post(
+        "/api/v1/services",
+        json={"slug": "x", "agency": "nowhere", "name": "X", "summary": "Y."},
+        headers={**_auth(world.health_token), "Content-Type": NATIVE, "Accept-Language": "fr"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [{"pointer": "/agency", "detail": "no agency has the slug 'nowhere'"}]
+
+
+def test_nan_and_infinity_are_refused_by_field(app, db, client, world):
+    # Python's json reads them; they are not JSON, and PostgreSQL's json columns refuse them.
+    body = '{"slug": "x", "agency": "health", "name": "X", "summary": "Y.", "extra": {"rating": NaN, "ok": [1, -Infinity]}}'
+    response = client.post("/api/v1/services", data=body, headers={**_auth(world.health_token), "Content-Type": NATIVE})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert sorted(e["pointer"] for e in response.get_json()["errors"]) == ["/extra/ok/1", "/extra/rating"]
+    with db.sessions() as session:
+        assert session.scalar(select(Service).where(Service.slug == "x")) is None

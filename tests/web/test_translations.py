@@ -35,10 +35,14 @@ def test_the_template_holds_every_marked_string():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_is_really_translated(language):
     template = {m.id for m in _catalog(ROOT / "translations" / "messages.pot") if m.id}
-    catalog = {m.id: m.string for m in _catalog(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")}
+    messages = _catalog(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")
+    catalog = {m.id: m.string for m in messages}
     missing = [i for i in template if not catalog.get(i)]
     copied = [i for i in template if catalog.get(i) == i and i not in SAME_WORD.get(language, set())]
-    assert missing == [] and copied == []
+    # pybabel update fills a new message with a neighbour's translation marked fuzzy, which compiling leaves out:
+    # the page would show English while the catalogue looks complete.
+    fuzzy = [m.id for m in messages if m.id and m.fuzzy]
+    assert missing == [] and copied == [] and fuzzy == []
 
 
 def test_the_home_page_speaks_the_visitors_language(demo_client):

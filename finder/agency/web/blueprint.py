@@ -3,6 +3,7 @@ refusals into pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,6 +62,12 @@ blueprint.add_app_template_global(language.autonym, "language_name")
 
 
 @blueprint.app_template_global()
+def text_dir(code: str) -> str:
+    """The writing direction of text in a language, for the dir attribute of its inputs."""
+    return "rtl" if code in language.RIGHT_TO_LEFT else "ltr"
+
+
+@blueprint.app_template_global()
 def agency_language_links() -> list[tuple[str, str, str]]:
     """(code, name, URL) for each language: this agency page with ?lang= set."""
     args = {k: v for k, v in request.args.items() if k != "lang"}
@@ -101,7 +108,10 @@ def show_errors(form: BaseForm, refused: InvalidInput, prefix: str = "") -> list
     fields = fields_by_name(form)
     prefix = prefix or getattr(form, "_prefix", "")
     unplaced = []
-    for pointer, message in refused.errors.items():
+    for pointer, lazy_message in refused.errors.items():
+        # Read now, in the page's language; as text, so that the template escapes it (a lazy string's __html__
+        # would pass it through unescaped, and messages quote what was sent).
+        message = str(lazy_message)
         name = prefix + "-".join(part for part in pointer.split("/") if part)
         field = fields.get(name)
         if field is None:
@@ -109,6 +119,31 @@ def show_errors(form: BaseForm, refused: InvalidInput, prefix: str = "") -> list
         else:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
     return unplaced
+
+
+def untranslated_links(
+    missing: dict[str, list[str]], form: BaseForm, own_field: Callable[[str, str], tuple[str, str]]
+) -> dict[str, list[tuple[str, str]]]:
+    """`agency.untranslated`'s pointers as (field id, label) per language: `own_field(language, name)` for the
+    record's own fields, "<kind>-<n>-tr-<language>-<name>" labelled "Cost 2: Details" for a sub-record's."""
+    from finder.agency.web.forms import ROW_NAMES
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for code, pointers in missing.items():
+        for pointer in pointers:
+            parts = pointer.strip("/").split("/")
+            if len(parts) == 1:
+                link = own_field(code, parts[0])
+            else:
+                kind, index, name = parts
+                # Every row has the same labels; the first always exists, even when fewer rows were posted.
+                row = getattr(form, kind).entries[0].form
+                link = (
+                    f"{kind}-{index}-tr-{code}-{name}",
+                    f"{ROW_NAMES[kind](int(index) + 1)}: {row[name].label.text}",
+                )
+            found.setdefault(code, []).append(link)
+    return found
 
 
 def page(template: str, **context: Any) -> str:

@@ -3,6 +3,10 @@ the rest (passwords' strength, emails taken, the workflow) and its errors are sh
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _
@@ -112,6 +116,16 @@ def web_address(_form, field) -> None:
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
+def real_date(_form, field) -> None:
+    """After the shape check (DATE), which reports a wrong shape: a day that exists, not 2026-13-45."""
+    if not re.match(DATE, field.data or ""):
+        return
+    try:
+        dt.date.fromisoformat(field.data)
+    except ValueError:
+        raise ValidationError(_("Enter a date such as 2026-04-01")) from None
+
+
 class DocumentForm(Form):
     name = StringField(_("Document"), [Optional(), Length(max=2000)])
     url = StringField(_("Web address"), [Optional(), Length(max=2000), web_address])
@@ -127,10 +141,12 @@ class CostForm(Form):
     )
     description = StringField(_("Details"), [Optional(), Length(max=2000)])
     valid_from = StringField(
-        _("Valid from (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+        _("Valid from (YYYY-MM-DD)"),
+        [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01")), real_date],
     )
     valid_to = StringField(
-        _("Valid until (YYYY-MM-DD)"), [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01"))]
+        _("Valid until (YYYY-MM-DD)"),
+        [Optional(), Regexp(DATE, message=_("Enter a date such as 2026-04-01")), real_date],
     )
 
 
@@ -172,6 +188,87 @@ class OfficeLinkForm(Form):
     description = StringField(_("Details"), [Optional(), Length(max=2000)])
 
 
+# The text fields of each repeated sub-record that carry translations (the catalogue's TRANSLATABLE).
+SUB_TEXTS = {
+    "documents": ("name",),
+    "costs": ("label", "description"),
+    "channels": ("description",),
+    "offices": ("description",),
+}
+
+
+def with_translations(row: type[Form], texts: tuple[str, ...], languages: list[str]) -> type[Form]:
+    """`row` with a `tr` sub-form holding, for each of `languages`, a field per text of `texts` (the row's own
+    field is the default language's); a translation needs the default language's text beside it."""
+
+    class Language(Form):
+        pass
+
+    for name in texts:
+        own = getattr(row, name)
+        setattr(Language, name, own.field_class(own.args[0], [Optional(), Length(max=20000)]))
+
+    class Languages(Form):
+        pass
+
+    for code in languages:
+        setattr(Languages, code, FormField(Language))
+
+    class Translated(row):
+        tr = FormField(Languages)
+
+        def validate(self, extra_validators=None) -> bool:
+            valid = super().validate(extra_validators)
+            for name in texts:
+                own = getattr(self, name)
+                if not (own.data or "").strip() and any(
+                    (getattr(self.tr.form[code].form, name).data or "").strip() for code in languages
+                ):
+                    own.errors = [*own.errors, _("Fill this in first: the other languages translate it.")]
+                    valid = False
+            return valid
+
+    return Translated
+
+
+class NotJson(ValueError):
+    """NaN or Infinity: Python's json reads them, but they are not JSON, and PostgreSQL's json type refuses them."""
+
+
+def _no_constant(name: str) -> None:
+    raise NotJson(name)
+
+
+def load_json(text: str) -> Any:
+    """Strict JSON: what `json.loads` reads, without NaN and Infinity (NotJson)."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def json_object(_form, field) -> None:
+    """The field holds a JSON object (HSDS fields with no home in the model); says where the JSON is wrong."""
+    if not (field.data or "").strip():
+        return
+    try:
+        value = load_json(field.data)
+    except RecursionError:
+        raise ValidationError(_("This JSON is nested too deeply.")) from None
+    except NotJson as constant:
+        raise ValidationError(
+            _("%(value)s is not a JSON value: write null or a number instead.", value=str(constant))
+        ) from None
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            _(
+                "This is not valid JSON: %(problem)s at line %(line)s, column %(column)s.",
+                problem=error.msg,
+                line=error.lineno,
+                column=error.colno,
+            )
+        ) from None
+    if not isinstance(value, dict):
+        raise ValidationError(_('Enter a JSON object, such as {"accreditations": ["ISO 9001"]}.'))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -208,6 +305,9 @@ def service_form(languages: list[str], default_language: str, rows: dict[str, in
     for code in languages:
         setattr(Languages, code, FormField(translation_form(code == default_language)))
 
+    others = [code for code in languages if code != default_language]
+    row = {kind: with_translations(form, SUB_TEXTS[kind], others) for kind, form in ROWS.items()}
+
     class ServiceForm(FlaskForm):
         slug = StringField(
             _("Web address (slug)"),
@@ -218,16 +318,42 @@ def service_form(languages: list[str], default_language: str, rows: dict[str, in
             ],
         )
         text = FormField(Languages)
-        documents = FieldList(FormField(DocumentForm), min_entries=rows["documents"])
-        costs = FieldList(FormField(CostForm), min_entries=rows["costs"])
-        channels = FieldList(FormField(ChannelForm), min_entries=rows["channels"])
-        offices = FieldList(FormField(OfficeLinkForm), min_entries=rows["offices"])
+        documents = FieldList(FormField(row["documents"]), min_entries=rows["documents"])
+        costs = FieldList(FormField(row["costs"]), min_entries=rows["costs"])
+        channels = FieldList(FormField(row["channels"]), min_entries=rows["channels"])
+        offices = FieldList(FormField(row["offices"]), min_entries=rows["offices"])
         categories = MultiCheckboxField(_("Categories"), choices=[])
         life_events = MultiCheckboxField(_("Life events"), choices=[])
+        extra = TextAreaField(
+            _("Other data (JSON): fields of the Open Referral standard that have no place above"),
+            [Optional(), Length(max=100_000), json_object],
+        )
         note = StringField(_("What you changed (optional)"), [Optional(), Length(max=300)])
         more = HiddenField()
 
     return ServiceForm
+
+
+KIND_TITLES = {
+    "documents": _("Documents to bring"),
+    "costs": _("Costs"),
+    "channels": _("Ways to use it: online, phone, SMS, email"),
+    "offices": _("Offices"),
+}
+# One row of each kind, as the list of what is untranslated names it ("Cost 2: Details").
+ROW_NAMES = {
+    "documents": lambda number: _("Document %(number)s", number=number),
+    "costs": lambda number: _("Cost %(number)s", number=number),
+    "channels": lambda number: _("Channel %(number)s", number=number),
+    "offices": lambda number: _("Office %(number)s", number=number),
+    "hours": lambda number: _("Opening hours %(number)s", number=number),
+}
+ROWS: dict[str, type[Form]] = {
+    "documents": DocumentForm,
+    "costs": CostForm,
+    "channels": ChannelForm,
+    "offices": OfficeLinkForm,
+}
 
 
 # Offices -------------------------------------------------------------------------------------------------------
@@ -244,15 +370,40 @@ class HoursForm(Form):
     days = MultiCheckboxField(_("Days"), choices=[], validate_choice=False)
     opens = StringField(_("Opens (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 09:00"))])
     closes = StringField(_("Closes (HH:MM)"), [Optional(), Regexp(TIME, message=_("Enter a time such as 17:30"))])
+    description = StringField(_("Note (such as: by appointment only)"), [Optional(), Length(max=2000)])
 
     def validate_days(self, field) -> None:
         if not set(field.data or ()) <= set(DAYS):
             raise ValidationError(_("Choose days of the week."))
-        if (self.opens.data or self.closes.data) and not field.data:
+        if (self.opens.data or self.closes.data or self.description.data) and not field.data:
             raise ValidationError(_("Choose the days these hours are for."))
 
 
-def office_form(rows: int) -> type[FlaskForm]:
+def coordinate(low: float, high: float):
+    """A validator: a decimal number from low to high (degrees of latitude or longitude)."""
+
+    def check(_form, field) -> None:
+        if not (field.data or "").strip():
+            return
+        try:
+            value = float((field.data or "").strip().replace(",", "."))
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise ValidationError(_("Enter a number from %(low)s to %(high)s, such as 51.5034.", low=low, high=high))
+
+    return check
+
+
+OFFICE_TEXTS = ("name", "description", "accessibility")
+
+
+def office_form(rows: int, languages: list[str], default_language: str) -> type[FlaskForm]:
+    """The office form for these languages (the others' translations beside the default language's text), with
+    `rows` rows of opening hours."""
+    others = [code for code in languages if code != default_language]
+    hours_row = with_translations(HoursForm, ("description",), others)
+
     class OfficeForm(FlaskForm):
         slug = StringField(
             _("Web address (slug)"),
@@ -263,6 +414,7 @@ def office_form(rows: int) -> type[FlaskForm]:
             ],
         )
         name = StringField(_("Name"), [DataRequired(REQUIRED), Length(max=300)])
+        description = TextAreaField(_("Description"), [Optional(), Length(max=20000)])
         street = StringField(_("Street"), [DataRequired(REQUIRED), Length(max=300)])
         city = StringField(_("Town or city"), [DataRequired(REQUIRED), Length(max=300)])
         postal_code = StringField(_("Postcode"), [Optional(), Length(max=20)])
@@ -271,11 +423,22 @@ def office_form(rows: int) -> type[FlaskForm]:
             [DataRequired(REQUIRED), Regexp(r"^[A-Za-z]{2}$", message=_("Enter a two-letter code such as GB"))],
         )
         phone = StringField(_("Phone"), [Optional(), Length(max=50)])
+        # Not Optional(): a blank one must still be checked against the other.
+        latitude = StringField(_("Latitude (degrees)"), [coordinate(-90, 90)])
+        longitude = StringField(_("Longitude (degrees)"), [coordinate(-180, 180)])
         accessibility = TextAreaField(_("Access for disabled people"), [Optional(), Length(max=5000)])
-        hours = FieldList(FormField(HoursForm), min_entries=rows)
+        hours = FieldList(FormField(hours_row), min_entries=rows)
 
         def validate_phone(self, field) -> None:
             if field.data and e164(field.data) is None:
                 raise ValidationError(_("Enter the number in international form, such as +44 20 7946 0430."))
 
-    return OfficeForm
+        def validate_latitude(self, field) -> None:
+            if not (field.data or "").strip() and (self.longitude.data or "").strip():
+                raise ValidationError(_("Enter both the latitude and the longitude, or neither."))
+
+        def validate_longitude(self, field) -> None:
+            if not (field.data or "").strip() and (self.latitude.data or "").strip():
+                raise ValidationError(_("Enter both the latitude and the longitude, or neither."))
+
+    return with_translations(OfficeForm, OFFICE_TEXTS, others)

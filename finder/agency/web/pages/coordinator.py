@@ -49,7 +49,7 @@ def approve(application_id: str):
             found, _invitation, link = agency.approve_application(session, actor(), application_id, agency_id=existing)
             name = found.name
     except InvalidInput as refused:
-        flash(" ".join(refused.errors.values()))
+        flash(" ".join(map(str, refused.errors.values())))
         return redirect(url_for("agency.applications"))
     return page("approved.html", agency_name=name, link=link)
 

@@ -4,6 +4,7 @@ restore. Every write goes through `agency.save_service`, `transition`, `restore`
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -14,8 +15,17 @@ from sqlalchemy import or_, select
 
 from finder import agency
 from finder.agency import Action, InvalidInput, WorkflowError
-from finder.agency.web.blueprint import actor, blueprint, fields_by_name, page, show_errors
-from finder.agency.web.forms import LISTS, TEXTS, ActionForm, RetireForm, service_form
+from finder.agency.web.blueprint import actor, blueprint, fields_by_name, page, show_errors, untranslated_links
+from finder.agency.web.forms import (
+    KIND_TITLES,
+    LISTS,
+    SUB_TEXTS,
+    TEXTS,
+    ActionForm,
+    RetireForm,
+    load_json,
+    service_form,
+)
 from finder.agency.workflow import ACTION_FOR
 from finder.catalogue.import_export import native
 from finder.catalogue.models import Agency, Category, LifeEvent, Office, Service, ServiceStatus
@@ -37,17 +47,17 @@ def _languages() -> tuple[list[str], str]:
     return list(settings.languages), settings.default_language
 
 
-def _rows(existing: dict[str, Any]) -> dict[str, int]:
+def _rows(existing: dict[str, Any], posted: bool) -> dict[str, int]:
     """Rows per repeated sub-record: what the record has (or what was posted) plus a blank one, and one more for
     the kind whose "add another" button was pressed."""
     rows = {}
     for kind in KINDS:
-        if request.method == "POST":
-            posted = {int(m.group(1)) for k in request.form if (m := re.match(rf"{kind}-(\d+)-", k))}
-            count = max(posted) + 1 if posted else 0
+        if posted:
+            numbers = {int(m.group(1)) for k in request.form if (m := re.match(rf"{kind}-(\d+)-", k))}
+            count = max(numbers) + 1 if numbers else 0
         else:
             count = len(existing.get(kind, [])) + BLANK_ROWS
-        rows[kind] = max(count, 1) + (request.form.get("more") == kind)
+        rows[kind] = max(count, 1) + (posted and request.form.get("more") == kind)
     return rows
 
 
@@ -63,13 +73,34 @@ def _form_data(record: dict[str, Any]) -> dict[str, Any]:
         source = record if code == default else (record.get("translations") or {}).get(code, {})
         text[code] = {f: source.get(f) for f in TEXTS}
         text[code].update({f: "\n".join(source.get(f) or []) for f in LISTS})
+    others = [code for code in languages if code != default]
     return {
         "slug": record.get("slug"),
         "text": text,
-        **{kind: [{f: item.get(f) for f in SUB_FIELDS[kind]} for item in record.get(kind, [])] for kind in KINDS},
+        **{kind: [_row_data(kind, item, others) for item in record.get(kind, [])] for kind in KINDS},
         "categories": record.get("categories", []),
         "life_events": record.get("life_events", []),
+        "extra": json.dumps(record["extra"], indent=2, ensure_ascii=False) if record.get("extra") else "",
     }
+
+
+def _row_data(kind: str, item: dict[str, Any], others: list[str]) -> dict[str, Any]:
+    translations = item.get("translations") or {}
+    return {
+        **{f: item.get(f) for f in SUB_FIELDS[kind]},
+        "tr": {code: {f: translations.get(code, {}).get(f) for f in SUB_TEXTS[kind]} for code in others},
+    }
+
+
+def _row_translations(kind: str, entry, old: dict[str, Any], languages: list[str]) -> dict[str, Any]:
+    """A row's translations as posted, with those of languages the site no longer offers kept as they were."""
+    kept = {code: fields for code, fields in (old.get("translations") or {}).items() if code not in languages}
+    for code, language_field in entry.form.tr.form._fields.items():
+        values = language_field.form
+        fields = {f: value for f in SUB_TEXTS[kind] if (value := (values[f].data or "").strip())}
+        if fields:
+            kept[code] = fields
+    return kept
 
 
 def _record(form, existing: dict[str, Any], agency_slug: str) -> dict[str, Any]:
@@ -106,11 +137,16 @@ def _record(form, existing: dict[str, Any], agency_slug: str) -> dict[str, Any]:
                 continue
             if kind == "channels":
                 item["value"] = item.get("value", "")
-            kept = {k: v for k, v in (old[index] if index < len(old) else {}).items() if k not in SUB_FIELDS[kind]}
-            items.append({**kept, **item})
+            previous = old[index] if index < len(old) else {}
+            kept = {k: v for k, v in previous.items() if k not in (*SUB_FIELDS[kind], "translations")}
+            translations = _row_translations(kind, entry, previous, languages)
+            items.append({**kept, **item, **({"translations": translations} if translations else {})})
         record[kind] = items
     record["categories"] = list(form.categories.data or [])
     record["life_events"] = list(form.life_events.data or [])
+    record.pop("extra", None)
+    if (form.extra.data or "").strip():
+        record["extra"] = load_json(form.extra.data)
     return record
 
 
@@ -122,7 +158,15 @@ def _pointer_to_field(pointer: str) -> str:
         return f"/text/{default}/{parts[0]}"
     if len(parts) >= 3 and parts[0] == "translations":
         return f"/text/{parts[1]}/{parts[2]}"
+    if len(parts) >= 5 and parts[0] in KINDS and parts[2] == "translations":
+        return f"/{parts[0]}/{parts[1]}/tr/{parts[3]}/{parts[4]}"
+    if parts and parts[0] == "extra":
+        return "/extra"
     return pointer
+
+
+def _field_name(pointer: str) -> str:
+    return "-".join(p for p in _pointer_to_field(pointer).split("/") if p)
 
 
 def _choices(form, agency_row: Agency) -> None:
@@ -137,34 +181,59 @@ def _choices(form, agency_row: Agency) -> None:
         entry.form.office.choices = office_choices
 
 
-def _findings(service: Service | None, form) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The back end's checks on the stored service, by form field name; and what is untranslated, by language."""
+def _findings(session, service: Service | None, form) -> dict[str, list[str]]:
+    """The back end's checks on the service (stored, or about to be), by form field name ("" for the page)."""
     if service is None:
-        return {}, {}
-    languages, default = _languages()
+        return {}
     fields = fields_by_name(form)
     by_field: dict[str, list[str]] = {}
-    for finding in agency.check_service(request_session(), service):
-        name = "-".join(p for p in _pointer_to_field(finding.pointer).split("/") if p)
-        by_field.setdefault(name if name in fields else "", []).append(finding.message)
-    return by_field, agency.untranslated(service, tuple(languages), default)
+    for finding in agency.check_service(session, service):
+        name = _field_name(finding.pointer)
+        by_field.setdefault(name if name in fields else "", []).append(str(finding.message))
+    return by_field
 
 
-def _editor(agency_row: Agency, service: Service | None):
+def _untranslated(service: Service | None, form) -> dict[str, list[tuple[str, str]]]:
+    """Per language, (field id, label) of what has default-language text but no translation in it."""
+    if service is None:
+        return {}
+    languages, default = _languages()
+    labels = form.text.form[default].form
+    return untranslated_links(
+        agency.untranslated(service, tuple(languages), default),
+        form,
+        lambda code, name: (f"text-{code}-{name}", str(labels[name].label.text)),
+    )
+
+
+class _Checked(Exception):
+    """Rolls back a save made only to run the checks on it ("Check without saving")."""
+
+    def __init__(self, findings: dict[str, list[str]], untranslated: dict[str, list[tuple[str, str]]]) -> None:
+        super().__init__("checked, not saved")
+        self.findings, self.untranslated = findings, untranslated
+
+
+def _editor(agency_row: Agency, service: Service | None, refused_retire: RetireForm | None = None):
+    """The editor page; after a refused retirement (`refused_retire`, with its errors) it shows the stored
+    service again with the retirement form's errors."""
     who = actor()
+    editing = request.method == "POST" and refused_retire is None
     if service is None:
         agency.require(who, Action.SERVICE_CREATE, agency_row)
         existing: dict[str, Any] = {}
     else:
         existing = native.export_service(service)
     languages, default = _languages()
-    form_class = service_form(languages, default, _rows(existing))
-    form = form_class(data=_form_data(existing)) if request.method == "GET" else form_class()
+    form_class = service_form(languages, default, _rows(existing, editing))
+    form = form_class() if editing else form_class(formdata=None, data=_form_data(existing))
     _choices(form, agency_row)
     unplaced: list[str] = []
-    status = 200
-    if request.method == "POST" and not request.form.get("more"):
+    checks = untranslated = None
+    status = 400 if refused_retire else 200
+    if editing and not request.form.get("more"):
         status = 400
+        dry_run = bool(request.form.get("check"))
         if form.validate_on_submit():
             record = _record(form, existing, agency_row.slug)
             try:
@@ -178,13 +247,18 @@ def _editor(agency_row: Agency, service: Service | None):
                         note=form.note.data or None,
                     )
                     service_id = saved.service.id
+                    if dry_run:
+                        raise _Checked(_findings(session, saved.service, form), _untranslated(saved.service, form))
             except InvalidInput as refused:
-                remapped = InvalidInput({_pointer_to_field(p): m for p, m in refused.errors.items()})
-                unplaced = show_errors(form, remapped)
+                unplaced = show_errors(form, InvalidInput({_pointer_to_field(p): m for p, m in refused.errors.items()}))
+            except _Checked as result:
+                status, checks, untranslated = 200, result.findings, result.untranslated
+                flash(_("Checked: nothing is saved yet. The notes are beside their fields."))
             else:
                 flash(_("Saved."))
                 return redirect(url_for("agency.edit_service", service_id=service_id))
-    checks, untranslated = _findings(service, form)
+    if checks is None:
+        checks, untranslated = _findings(request_session(), service, form), _untranslated(service, form)
     return page(
         "editor.html",
         form=form,
@@ -194,12 +268,14 @@ def _editor(agency_row: Agency, service: Service | None):
         default_language=default,
         texts=TEXTS + LISTS,
         kinds=KINDS,
+        kind_titles=KIND_TITLES,
+        sub_texts=SUB_TEXTS,
         checks=checks,
         untranslated=untranslated,
         unplaced=unplaced,
         moves=_moves(service),
         action=ActionForm(formdata=None),
-        retire=RetireForm(formdata=None),
+        retire=refused_retire or RetireForm(formdata=None),
     ), status
 
 
@@ -254,21 +330,36 @@ def move(service_id: str):
         wanted = ServiceStatus(request.form.get("to", ""))
     except ValueError:
         abort(400)
+    retire = RetireForm()
     try:
         with database().transaction() as session:
             service = agency.service_for(session, actor(), service_id)
             replacement = None
-            slug = (request.form.get("replaced_by") or "").strip()
+            slug = (retire.replaced_by.data or "").strip()
             if slug and wanted is ServiceStatus.RETIRED:
                 replacement = session.scalar(select(Service).where(Service.slug == slug))
                 if replacement is None:
                     raise InvalidInput({"/replaced_by": _("No service has the address %(slugs)s.", slugs=slug)})
             agency.transition(session, service, wanted, actor(), replaced_by=replacement)
-    except (WorkflowError, InvalidInput) as refused:
-        flash(" ".join(refused.errors.values()) if isinstance(refused, InvalidInput) else str(refused), "error")
+            warnings = _submission_warnings(session, service, wanted)
+    except InvalidInput as refused:
+        show_errors(retire, refused)
+        service = _service(service_id, Action.SERVICE_EDIT)
+        return _editor(service.agency, service, refused_retire=retire)
+    except WorkflowError as refused:
+        flash(str(refused), "error")
     else:
         flash(_("The status is now: %(status)s.", status=status_name(wanted.value)))
+        for warning in warnings:
+            flash(warning, "error")
     return redirect(url_for("agency.edit_service", service_id=service_id))
+
+
+def _submission_warnings(session, service: Service, wanted: ServiceStatus) -> list[str]:
+    """What the person submitting or publishing should look at again (a similar service of another agency)."""
+    if wanted not in (ServiceStatus.SUBMITTED, ServiceStatus.PUBLISHED):
+        return []
+    return [str(f.message) for f in agency.check_service(session, service) if f.kind == "warning"]
 
 
 def status_name(status: str) -> str:

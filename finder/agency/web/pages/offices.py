@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from finder import agency
 from finder.agency import InvalidInput
 from finder.agency.checks import e164
-from finder.agency.web.blueprint import actor, blueprint, page, show_errors
-from finder.agency.web.forms import day_choices, office_form
+from finder.agency.web.blueprint import actor, blueprint, page, show_errors, untranslated_links
+from finder.agency.web.forms import OFFICE_TEXTS, day_choices, office_form
 from finder.catalogue.models import Agency, Office
 from finder.db import database, request_session
 
@@ -29,23 +29,57 @@ def _rows(existing: dict[str, Any]) -> int:
     return max(count, 1) + (request.form.get("more") == "hours")
 
 
+def _languages() -> tuple[list[str], str]:
+    settings = current_app.config["FINDER"]
+    return list(settings.languages), settings.default_language
+
+
+def _translations_data(record: dict[str, Any], texts: tuple[str, ...]) -> dict[str, Any]:
+    languages, default = _languages()
+    translations = record.get("translations") or {}
+    return {code: {f: translations.get(code, {}).get(f) for f in texts} for code in languages if code != default}
+
+
 def _data(record: dict[str, Any]) -> dict[str, Any]:
     address = record.get("address", {})
     return {
-        **{f: record.get(f) for f in ("slug", "name", "phone", "accessibility")},
+        **{f: record.get(f) for f in ("slug", "name", "description", "phone", "accessibility")},
         **{f: address.get(f) for f in ADDRESS},
-        "hours": [{"days": h["days"], "opens": h["opens"], "closes": h["closes"]} for h in record.get("hours", [])],
+        **{f: "" if record.get(f) is None else str(record[f]) for f in ("latitude", "longitude")},
+        "tr": _translations_data(record, OFFICE_TEXTS),
+        "hours": [
+            {
+                "days": h["days"],
+                "opens": h["opens"],
+                "closes": h["closes"],
+                "description": h.get("description"),
+                "tr": _translations_data(h, ("description",)),
+            }
+            for h in record.get("hours", [])
+        ],
     }
 
 
+def _posted_translations(form, texts: tuple[str, ...], old: dict[str, Any]) -> dict[str, Any]:
+    """The translations posted on a form with a `tr` sub-form; those of languages no longer offered are kept."""
+    translations = {
+        code: fields for code, fields in (old.get("translations") or {}).items() if code not in form.tr.form
+    }
+    for code, language_field in form.tr.form._fields.items():
+        fields = {f: value for f in texts if (value := (language_field.form[f].data or "").strip())}
+        if fields:
+            translations[code] = fields
+    return translations
+
+
 def _record(form, existing: dict[str, Any], agency_slug: str) -> dict[str, Any]:
-    """The native office record, keeping what the form does not show (translations, description, position...)."""
-    record = {k: v for k, v in existing.items() if k not in ("hours",)}
+    """The native office record, keeping what the form does not show (ids, the address's other parts, extra)."""
+    record = {k: v for k, v in existing.items() if k not in ("hours", "translations", "latitude", "longitude")}
     address = {k: v for k, v in existing.get("address", {}).items() if k not in ADDRESS}
     address.update({f: (getattr(form, f).data or "").strip() for f in ADDRESS if (getattr(form, f).data or "").strip()})
     address["country"] = address.get("country", "").upper()
     record.update(slug=form.slug.data.strip(), agency=agency_slug, name=form.name.data.strip(), address=address)
-    for field in ("phone", "accessibility"):
+    for field in ("description", "phone", "accessibility"):
         value = (getattr(form, field).data or "").strip()
         if field == "phone" and value:
             value = e164(value) or value
@@ -53,23 +87,35 @@ def _record(form, existing: dict[str, Any], agency_slug: str) -> dict[str, Any]:
             record[field] = value
         else:
             record.pop(field, None)
+    if (form.latitude.data or "").strip():
+        record["latitude"] = float(form.latitude.data.strip().replace(",", "."))
+        record["longitude"] = float(form.longitude.data.strip().replace(",", "."))
+    if translations := _posted_translations(form, OFFICE_TEXTS, existing):
+        record["translations"] = translations
     old = existing.get("hours", [])
     hours = []
     for index, entry in enumerate(form.hours.entries):
         days, opens, closes = entry.form.days.data, entry.form.opens.data, entry.form.closes.data
-        if not (days or opens or closes):
+        note = (entry.form.description.data or "").strip()
+        if not (days or opens or closes or note):
             continue
+        previous = old[index] if index < len(old) else {}
         kept = {
-            k: v for k, v in (old[index] if index < len(old) else {}).items() if k not in ("days", "opens", "closes")
+            k: v for k, v in previous.items() if k not in ("days", "opens", "closes", "description", "translations")
         }
-        hours.append({**kept, "days": list(days or []), "opens": opens or "", "closes": closes or ""})
+        row = {**kept, "days": list(days or []), "opens": opens or "", "closes": closes or ""}
+        if note:
+            row["description"] = note
+        if translations := _posted_translations(entry.form, ("description",), previous):
+            row["translations"] = translations
+        hours.append(row)
     record["hours"] = hours
     return record
 
 
 def _office_page(agency_row: Agency, office: Office | None):
     existing = agency.office_record(office) if office else {}
-    form_class = office_form(_rows(existing))
+    form_class = office_form(_rows(existing), *_languages())
     form = form_class(data=_data(existing)) if request.method == "GET" else form_class()
     for entry in form.hours.entries:
         entry.form.days.choices = day_choices()
@@ -88,15 +134,30 @@ def _office_page(agency_row: Agency, office: Office | None):
                     )
                     office_id = saved.id
             except InvalidInput as refused:
+                # The form flattens the address and names translations "tr".
                 flat = {
-                    ("/" + "/".join(p for p in k.split("/") if p not in ("", "address"))): m
+                    "/"
+                    + "/".join("tr" if p == "translations" else p for p in k.split("/") if p not in ("", "address")): m
                     for k, m in refused.errors.items()
                 }
                 unplaced = show_errors(form, InvalidInput(flat))
             else:
                 flash(_("Saved."))
                 return redirect(url_for("agency.edit_office", office_id=office_id))
-    return page("office.html", form=form, agency=agency_row, office=office, unplaced=unplaced), status
+    languages, default = _languages()
+    missing = agency.untranslated(office, tuple(languages), default) if office else {}
+    untranslated = untranslated_links(
+        missing, form, lambda code, name: (f"tr-{code}-{name}", str(form[name].label.text))
+    )
+    return page(
+        "office.html",
+        form=form,
+        agency=agency_row,
+        office=office,
+        unplaced=unplaced,
+        default_language=default,
+        untranslated=untranslated,
+    ), status
 
 
 @blueprint.get("/agencies/<agency_id>/offices")

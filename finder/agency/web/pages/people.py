@@ -81,9 +81,13 @@ def change_role(agency_id: str, user_id: str):
     form.role.choices = role_choices()
     if not form.validate_on_submit():
         abort(400)
-    with database().transaction() as session:
-        agency.change_role(session, actor(), user_id, Role(form.role.data))
-    flash(_("The role is changed."))
+    try:
+        with database().transaction() as session:
+            agency.change_role(session, actor(), user_id, Role(form.role.data))
+    except InvalidInput as refused:
+        flash(" ".join(map(str, refused.errors.values())), "error")
+    else:
+        flash(_("The role is changed."))
     return redirect(url_for("agency.people", agency_id=agency_id))
 
 
