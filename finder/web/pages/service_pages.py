@@ -12,6 +12,7 @@ from finder.catalogue import ChannelKind, Service
 from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import base_url, blueprint
+from finder.web.cache import CachedPage, pages
 from finder.web.inputs import plain_text
 from finder.web.language import page_language
 
@@ -37,9 +38,13 @@ def online_url(service: Service) -> str | None:
 
 @blueprint.get("/<lang>/services/<slug:slug>")
 def service(slug: str) -> str:
-    found = _published(slug)
-    visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=found.id)
-    return render_template("service.html", **page_context(found))
+    def render() -> CachedPage:
+        found = _published(slug)
+        return CachedPage(pages().render("service.html", **page_context(found)), {"service_id": found.id})
+
+    page = pages().page(render)
+    visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=page.facts["service_id"])
+    return pages().html(page)
 
 
 def page_context(found: Service) -> dict:
