@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import String, event, select
+from sqlalchemy import Engine, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from finder.catalogue import models
@@ -31,6 +31,8 @@ class ContentVersion(Base):
     version: Mapped[str] = mapped_column(String(32))
 
 
+_CURRENT = select(ContentVersion.version).where(ContentVersion.name == NAME)
+
 _followed: set[type] = {
     cls
     for cls in vars(models).values()
@@ -43,9 +45,12 @@ def follow(*model_classes: type) -> None:
     _followed.update(model_classes)
 
 
-def current(session: Session) -> str:
-    """The catalogue's version as this session's database sees it ("" before anything was ever stored)."""
-    return session.scalar(select(ContentVersion.version).where(ContentVersion.name == NAME)) or ""
+def current(engine: Engine) -> str:
+    """The catalogue's version as the database sees it now ("" if it was never stored).
+
+    A statement on a connection of its own, not through a session: every page asks, so it is kept cheap."""
+    with engine.connect() as connection:
+        return connection.scalar(_CURRENT) or ""
 
 
 def bump(session: Session) -> None:

@@ -23,7 +23,7 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
 
 from finder.catalogue import version
-from finder.db import request_session
+from finder.db import database
 from finder.search.models import BestBet, LifeEventPhrase, SynonymRule
 from finder.web.blueprint import base_url
 
@@ -32,7 +32,8 @@ MAX_PAGES = 2000
 
 
 class CachedPage(NamedTuple):
-    """A page's HTML (with a stand-in for the CSRF token) and what its route logs about it."""
+    """A page's HTML (with a stand-in for the CSRF token) and what its route needs of the catalogue besides (the
+    service it logs, where it sends the visitor); a route that answers with no page of its own keeps only those."""
 
     html: str
     facts: dict[str, Any]
@@ -51,7 +52,7 @@ class PageCache:
         """The current request's page from the cache, or rendered by `render` and kept; anything else `render`
         returns (an error page) is passed through, not kept."""
         key = _key()
-        current = version.current(request_session())
+        current = version.current(database().engine)
         with self._lock:
             if current != self._version:
                 self._pages.clear()
@@ -81,7 +82,7 @@ class PageCache:
 
 
 def _key() -> tuple:
-    return (request.path, request.query_string, base_url(), dt.date.today())
+    return (request.method, request.path, request.query_string, base_url(), dt.date.today())
 
 
 def pages() -> PageCache:

@@ -84,7 +84,7 @@ def page_context(found: Service) -> dict:
 
 @blueprint.post("/<lang>/services/<slug:slug>/feedback")
 def feedback(slug: str):
-    found = _published(slug)
+    service_id = pages().page(lambda: CachedPage("", {"service_id": _published(slug).id})).facts["service_id"]
     answer = request.form.get("useful")
     if answer not in ("yes", "no"):
         return errors.page(400, _("Please answer Yes or No."))
@@ -93,15 +93,18 @@ def feedback(slug: str):
         return errors.page(400, _("Please use at most %(max)s characters.", max=MAX_COMMENT))
     if not visitors.allow_feedback():
         abort(429)
-    visitors.record(metrics.EventKind.FEEDBACK, service_id=found.id, useful=answer == "yes", comment=comment or None)
+    visitors.record(metrics.EventKind.FEEDBACK, service_id=service_id, useful=answer == "yes", comment=comment or None)
     return render_template("thanks.html", back=url_for("web.service", slug=slug))
 
 
 @blueprint.get("/go/<slug:slug>")
 def click_out(slug: str):
-    found = _published(slug)
-    target = online_url(found)
-    if target is None:
+    def where() -> CachedPage:
+        found = _published(slug)
+        return CachedPage("", {"service_id": found.id, "target": online_url(found)})
+
+    facts = pages().page(where).facts
+    if facts["target"] is None:
         abort(404)
-    visitors.record(metrics.EventKind.CLICK_OUT, service_id=found.id)
-    return redirect(target, 302)
+    visitors.record(metrics.EventKind.CLICK_OUT, service_id=facts["service_id"])
+    return redirect(facts["target"], 302)
