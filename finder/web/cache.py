@@ -8,25 +8,33 @@ request and changes in the transaction that changes the catalogue, so a publicat
 
 What differs per visitor is never cached: the form's CSRF token is put into the page per request, and the route
 logs the usage event and the blueprint sets the cookies as for any page.
+
+With a read replica (FINDER_DATABASE_REPLICA_URL), what a page reads of the catalogue to render (the search, the
+service's record) comes from the replica when its catalogue version is the one the primary gave for this request,
+and from the primary while the replica lags behind it: a publication shows at once, whatever the replica's lag.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from finder.catalogue import version
-from finder.db import database
+from finder.db import database, replica_request_session, request_session
 from finder.search.models import BestBet, LifeEventPhrase, SynonymRule
 from finder.web.blueprint import base_url
 
+log = logging.getLogger(__name__)
 # Pages kept per process (about 10 KB each): every service page in six languages and the popular searches.
 MAX_PAGES = 2000
 
@@ -53,6 +61,7 @@ class PageCache:
         returns (an error page) is passed through, not kept."""
         key = _key()
         current = version.current(database().engine)
+        g.catalogue_version = current
         with self._lock:
             if current != self._version:
                 self._pages.clear()
@@ -79,6 +88,26 @@ class PageCache:
         if self._token_stand_in in page.html:
             return page.html.replace(self._token_stand_in, generate_csrf())
         return page.html
+
+
+def catalogue_session() -> Session:
+    """Where the current page reads the catalogue: the read replica once it has caught up with the version the
+    primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary."""
+    if "catalogue_session" not in g:
+        g.catalogue_session = _replica_if_current() or request_session()
+    return g.catalogue_session
+
+
+def _replica_if_current() -> Session | None:
+    replica = database().replica_engine
+    if replica is None or g.get("catalogue_version") is None:
+        return None
+    try:
+        caught_up = version.current(replica) == g.catalogue_version
+    except SQLAlchemyError as error:
+        log.warning("read replica unreachable (%s): reading from the primary", type(error).__name__)
+        return None
+    return replica_request_session() if caught_up else None
 
 
 def _key() -> tuple:

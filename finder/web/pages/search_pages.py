@@ -11,10 +11,9 @@ from flask_babel import gettext as _
 
 from finder import catalogue, metrics, search
 from finder.api.facets import facet_lists
-from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import blueprint
-from finder.web.cache import CachedPage, pages
+from finder.web.cache import CachedPage, catalogue_session, pages
 from finder.web.inputs import FILTER_VALUE, plain_text
 from finder.web.language import page_language
 
@@ -43,7 +42,7 @@ def _checked_args() -> tuple[dict[str, Any], list[str]]:
 
 def _facets(found: search.SearchResults) -> dict[str, list[dict[str, Any]]]:
     facets = facet_lists(
-        request_session(), found.facets, page_language(), current_app.config["FINDER"].default_language
+        catalogue_session(), found.facets, page_language(), current_app.config["FINDER"].default_language
     )
     facets.pop("language", None)
     for item in facets.get("channel", []):
@@ -78,7 +77,7 @@ def _results_page(args: dict[str, Any], filters: dict[str, str]):
     """The results page for every visitor (with the facts its usage event logs), or an error page."""
     try:
         found = search.search(
-            request_session(),
+            catalogue_session(),
             search.SearchRequest(
                 text=args["q"], language=page_language(), page=args["page"], per_page=PER_PAGE, **filters
             ),
@@ -109,7 +108,7 @@ def _results_page(args: dict[str, Any], filters: dict[str, str]):
 
 
 def _life_events() -> list[tuple[str, Any]]:
-    return [(e.slug, presenters.text(e, "name")) for e in catalogue.life_events(request_session())]
+    return [(e.slug, presenters.text(e, "name")) for e in catalogue.life_events(catalogue_session())]
 
 
 @blueprint.post("/<lang>/search/unmet")

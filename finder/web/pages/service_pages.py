@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 
 from finder import catalogue, metrics
 from finder.catalogue import ChannelKind, Service
-from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import base_url, blueprint
-from finder.web.cache import CachedPage, pages
+from finder.web.cache import CachedPage, catalogue_session, pages
 from finder.web.inputs import plain_text
 from finder.web.language import page_language
 
@@ -21,7 +20,7 @@ RELATED = 5
 
 
 def _published(slug: str) -> Service:
-    service = catalogue.published_service(request_session(), slug)
+    service = catalogue.published_service(catalogue_session(), slug)
     # Only the slug is an address: an id would give the same page under a second URL.
     if service is None or service.slug != slug:
         abort(404)
@@ -71,7 +70,7 @@ def page_context(found: Service) -> dict:
         emails=channels[ChannelKind.EMAIL],
         offices=offices,
         agency_name=presenters.text(found.agency, "name"),
-        related=presenters.listings(catalogue.related_services(request_session(), found, RELATED)),
+        related=presenters.listings(catalogue.related_services(catalogue_session(), found, RELATED)),
         last_reviewed=presenters.long_date(found.last_reviewed),
         json_ld=presenters.json_ld(
             {
