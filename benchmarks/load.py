@@ -1,7 +1,7 @@
 """Mixed traffic against real gunicorn servers with wrk, on SQLite and on PostgreSQL, beside the bare-Flask floor.
 
     .venv/bin/python benchmarks/load.py [--backends sqlite,postgresql] [--seconds 20] [--connections 16]
-                                        [--workers 2] [--json out.json]
+                                        [--workers 2] [--warm-up 10] [--only KIND] [--json out.json]
 
 Needs `wrk` (Debian's package; installed with apt-get when missing and this runs as root). Loopback only, bounded
 in time. Per backend: a fresh database with the demo catalogue, gunicorn with the project's gunicorn.conf.py and
@@ -11,6 +11,11 @@ in time. Per backend: a fresh database with the demo catalogue, gunicorn with th
 requests/s, p50/p95/p99 latency, errors (socket errors and non-2xx/3xx answers), and, after gunicorn is stopped
 with SIGTERM (which flushes the buffered usage log), the usage events written per kind beside the requests sent.
 The floor is benchmarks/bare_flask.py on the same gunicorn settings, measured the same way.
+
+Before measuring, `--warm-up` seconds of requests for every page of the mix fill each worker's page cache, as on a
+server that has been up a while. Beside the rate it prints the CPU time the app's workers and the database spent
+per request (from /proc): on a shared machine the rate depends on what else runs, this much less. `--only` sends
+one kind of request instead of the mix, to see what each costs.
 """
 
 from __future__ import annotations
@@ -258,7 +263,9 @@ def event_counts(database) -> dict[tuple[str, str], int]:
         return {(channel, kind): count for channel, kind, count in rows}
 
 
-def run(backend: str, folder: Path, wrk: str, seconds: int, connections: int, workers: int, warm_up: int) -> dict:
+def run(
+    backend: str, folder: Path, wrk: str, seconds: int, connections: int, workers: int, warm_up: int, only: str | None
+) -> dict:
     url, drop = database_url(backend, folder, "load")
     try:
         app = create_app({"database_url": url, "env": "test", "secret_key": SECRET})
@@ -282,6 +289,9 @@ def run(backend: str, folder: Path, wrk: str, seconds: int, connections: int, wo
         server = Gunicorn("wsgi:app", environ, workers, folder / f"{backend}.log")
         # Enough distinct requests that none repeats within the run (a repeated MessageSid is answered from cache).
         lines = request_lines(server.base, slugs, click_slugs, count=max(20_000, seconds * 2_000))
+        if only:
+            # One kind of request alone: what it costs by itself.
+            lines = [line for line in lines if line.startswith(only + "\t")]
         requests_file = folder / f"{backend}-requests.tsv"
         requests_file.write_text("\n".join(lines) + "\n")
         script = folder / "mix.lua"
@@ -352,6 +362,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warm-up", type=int, default=10, help="seconds of page requests before measuring (0: none)")
+    parser.add_argument("--only", choices=list(MIX), help="send only this kind of request, not the mix")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -364,7 +375,7 @@ def main() -> None:
             f"CPU per request {base['cpu_ms_per_request']:.2f} ms"
         )
         for backend in args.backends.split(","):
-            result = run(backend, folder, wrk, args.seconds, args.connections, args.workers, args.warm_up)
+            result = run(backend, folder, wrk, args.seconds, args.connections, args.workers, args.warm_up, args.only)
             results.append(result)
             print(
                 f"{backend}: {result['rps']:.0f} req/s ({result['rps'] / base['rps']:.0%} of the floor), "
