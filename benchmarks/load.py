@@ -287,38 +287,40 @@ def run(
             "FINDER_LOG_FORMAT": "json",
         }
         server = Gunicorn("wsgi:app", environ, workers, folder / f"{backend}.log")
-        # Enough distinct requests that none repeats within the run (a repeated MessageSid is answered from cache).
-        lines = request_lines(server.base, slugs, click_slugs, count=max(20_000, seconds * 2_000))
-        if only:
-            # One kind of request alone: what it costs by itself.
-            lines = [line for line in lines if line.startswith(only + "\t")]
-        requests_file = folder / f"{backend}-requests.tsv"
-        requests_file.write_text("\n".join(lines) + "\n")
-        script = folder / "mix.lua"
-        script.write_text(LUA)
-        if warm_up:
-            # Each worker keeps the pages it rendered (finder/web/cache.py): a server that has been up a while
-            # has them all, so the sustained rate is measured after every page was asked for a few times.
+        try:
+            # Enough distinct requests that none repeats within the run (a repeated MessageSid is answered from cache).
+            lines = request_lines(server.base, slugs, click_slugs, count=max(20_000, seconds * 2_000))
+            if only:
+                # One kind of request alone: what it costs by itself.
+                lines = [line for line in lines if line.startswith(only + "\t")]
+            requests_file = folder / f"{backend}-requests.tsv"
+            requests_file.write_text("\n".join(lines) + "\n")
+            script = folder / "mix.lua"
+            script.write_text(LUA)
+            # Each worker keeps the pages it rendered (finder/web/cache.py): a server that has been up a while has
+            # them all, so the sustained rate is measured after every page was asked for a few times.
             pages = [line for line in lines if line.split("\t", 1)[0] in ("search", "service")]
-            warm_file = folder / f"{backend}-warm-up.tsv"
-            warm_file.write_text("\n".join(dict.fromkeys(pages)) + "\n")
-            run_wrk(wrk, server.base, script, warm_file, warm_up, connections)
-        time.sleep(2)  # the set-up's own events are written before the baseline is taken
-        before = event_counts(database)
-        cpu_before = cpu_seconds(server_processes(server, database))
-        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result = run_wrk(wrk, server.base, script, requests_file, seconds, connections)
-        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_after = cpu_seconds(server_processes(server, database))
-        # Busy time of the app and the database per request: what limits the rate on an idle machine of N cores.
-        server_cpu = sum(cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items())
-        result["cpu_ms_per_request"] = server_cpu / result["requests"] * 1000
-        result["wrk_cpu_ms_per_request"] = (
-            (wrk_after.ru_utime + wrk_after.ru_stime - wrk_before.ru_utime - wrk_before.ru_stime)
-            / result["requests"]
-            * 1000
-        )
-        server.stop()  # SIGTERM: workers finish in-flight requests and flush their usage logs
+            if warm_up and pages:
+                warm_file = folder / f"{backend}-warm-up.tsv"
+                warm_file.write_text("\n".join(dict.fromkeys(pages)) + "\n")
+                run_wrk(wrk, server.base, script, warm_file, warm_up, connections)
+            time.sleep(2)  # the set-up's own events are written before the baseline is taken
+            before = event_counts(database)
+            cpu_before = cpu_seconds(server_processes(server, database))
+            wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            result = run_wrk(wrk, server.base, script, requests_file, seconds, connections)
+            wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_after = cpu_seconds(server_processes(server, database))
+            # Busy time of the app and the database per request: what limits the rate on an idle machine of N cores.
+            server_cpu = sum(cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items())
+            result["cpu_ms_per_request"] = server_cpu / result["requests"] * 1000
+            result["wrk_cpu_ms_per_request"] = (
+                (wrk_after.ru_utime + wrk_after.ru_stime - wrk_before.ru_utime - wrk_before.ru_stime)
+                / result["requests"]
+                * 1000
+            )
+        finally:
+            server.stop()  # SIGTERM: workers finish in-flight requests and flush their usage logs
         after = event_counts(database)
         written = {kind: after.get(EVENT[kind], 0) - before.get(EVENT[kind], 0) for kind in MIX}
         result["events_written"] = written
