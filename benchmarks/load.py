@@ -1,7 +1,7 @@
 """Mixed traffic against real gunicorn servers with wrk, on SQLite and on PostgreSQL, beside the bare-Flask floor.
 
     .venv/bin/python benchmarks/load.py [--backends sqlite,postgresql] [--seconds 20] [--connections 16]
-                                        [--workers 2] [--json out.json]
+                                        [--workers 2] [--warm-up 10] [--only KIND] [--json out.json]
 
 Needs `wrk` (Debian's package; installed with apt-get when missing and this runs as root). Loopback only, bounded
 in time. Per backend: a fresh database with the demo catalogue, gunicorn with the project's gunicorn.conf.py and
@@ -11,6 +11,11 @@ in time. Per backend: a fresh database with the demo catalogue, gunicorn with th
 requests/s, p50/p95/p99 latency, errors (socket errors and non-2xx/3xx answers), and, after gunicorn is stopped
 with SIGTERM (which flushes the buffered usage log), the usage events written per kind beside the requests sent.
 The floor is benchmarks/bare_flask.py on the same gunicorn settings, measured the same way.
+
+Before measuring, `--warm-up` seconds of requests for every page of the mix fill each worker's page cache, as on a
+server that has been up a while. Beside the rate it prints the CPU time the app's workers and the database spent
+per request (from /proc): on a shared machine the rate depends on what else runs, this much less. `--only` sends
+one kind of request instead of the mix, to see what each costs.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -32,7 +38,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -157,6 +163,32 @@ class Gunicorn:
         self.process.wait(timeout=120)
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User plus system CPU time so far of each process (all its threads), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def server_processes(server: Gunicorn, database=None) -> list[int]:
+    """gunicorn's workers and, on PostgreSQL, the database server processes serving this database."""
+    pids = [
+        int(pid) for pid in Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    ]
+    if database is not None and database.engine.dialect.name == "postgresql":
+        with database.engine.connect() as connection:
+            pids += connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).all()
+    return pids
+
+
 def run_wrk(wrk: str, base: str, script: Path, requests_file: Path | None, seconds: int, connections: int) -> dict:
     threads = 2
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base]
@@ -231,7 +263,9 @@ def event_counts(database) -> dict[tuple[str, str], int]:
         return {(channel, kind): count for channel, kind, count in rows}
 
 
-def run(backend: str, folder: Path, wrk: str, seconds: int, connections: int, workers: int) -> dict:
+def run(
+    backend: str, folder: Path, wrk: str, seconds: int, connections: int, workers: int, warm_up: int, only: str | None
+) -> dict:
     url, drop = database_url(backend, folder, "load")
     try:
         app = create_app({"database_url": url, "env": "test", "secret_key": SECRET})
@@ -253,16 +287,40 @@ def run(backend: str, folder: Path, wrk: str, seconds: int, connections: int, wo
             "FINDER_LOG_FORMAT": "json",
         }
         server = Gunicorn("wsgi:app", environ, workers, folder / f"{backend}.log")
-        # Enough distinct requests that none repeats within the run (a repeated MessageSid is answered from cache).
-        lines = request_lines(server.base, slugs, click_slugs, count=max(20_000, seconds * 2_000))
-        requests_file = folder / f"{backend}-requests.tsv"
-        requests_file.write_text("\n".join(lines) + "\n")
-        script = folder / "mix.lua"
-        script.write_text(LUA)
-        time.sleep(2)  # the set-up's own events are written before the baseline is taken
-        before = event_counts(database)
-        result = run_wrk(wrk, server.base, script, requests_file, seconds, connections)
-        server.stop()  # SIGTERM: workers finish in-flight requests and flush their usage logs
+        try:
+            # Enough distinct requests that none repeats within the run (a repeated MessageSid is answered from cache).
+            lines = request_lines(server.base, slugs, click_slugs, count=max(20_000, seconds * 2_000))
+            if only:
+                # One kind of request alone: what it costs by itself.
+                lines = [line for line in lines if line.startswith(only + "\t")]
+            requests_file = folder / f"{backend}-requests.tsv"
+            requests_file.write_text("\n".join(lines) + "\n")
+            script = folder / "mix.lua"
+            script.write_text(LUA)
+            # Each worker keeps the pages it rendered (finder/web/cache.py): a server that has been up a while has
+            # them all, so the sustained rate is measured after every page was asked for a few times.
+            pages = [line for line in lines if line.split("\t", 1)[0] in ("search", "service")]
+            if warm_up and pages:
+                warm_file = folder / f"{backend}-warm-up.tsv"
+                warm_file.write_text("\n".join(dict.fromkeys(pages)) + "\n")
+                run_wrk(wrk, server.base, script, warm_file, warm_up, connections)
+            time.sleep(2)  # the set-up's own events are written before the baseline is taken
+            before = event_counts(database)
+            cpu_before = cpu_seconds(server_processes(server, database))
+            wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            result = run_wrk(wrk, server.base, script, requests_file, seconds, connections)
+            wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_after = cpu_seconds(server_processes(server, database))
+            # Busy time of the app and the database per request: what limits the rate on an idle machine of N cores.
+            server_cpu = sum(cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items())
+            result["cpu_ms_per_request"] = server_cpu / result["requests"] * 1000
+            result["wrk_cpu_ms_per_request"] = (
+                (wrk_after.ru_utime + wrk_after.ru_stime - wrk_before.ru_utime - wrk_before.ru_stime)
+                / result["requests"]
+                * 1000
+            )
+        finally:
+            server.stop()  # SIGTERM: workers finish in-flight requests and flush their usage logs
         after = event_counts(database)
         written = {kind: after.get(EVENT[kind], 0) - before.get(EVENT[kind], 0) for kind in MIX}
         result["events_written"] = written
@@ -290,7 +348,11 @@ def floor(folder: Path, wrk: str, seconds: int, connections: int, workers: int) 
     script = folder / "floor.lua"
     script.write_text('wrk.path = "/constant"\n' + LUA)
     try:
-        return run_wrk(wrk, server.base, script, None, seconds, connections)
+        cpu_before = cpu_seconds(server_processes(server))
+        result = run_wrk(wrk, server.base, script, None, seconds, connections)
+        cpu_after = cpu_seconds(server_processes(server))
+        server_cpu = sum(cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items())
+        return {**result, "cpu_ms_per_request": server_cpu / result["requests"] * 1000}
     finally:
         server.stop()
 
@@ -301,6 +363,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warm-up", type=int, default=10, help="seconds of page requests before measuring (0: none)")
+    parser.add_argument("--only", choices=list(MIX), help="send only this kind of request, not the mix")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -308,14 +372,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         base = floor(folder, wrk, args.seconds, args.connections, args.workers)
-        print(f"floor (bare Flask, {args.workers} workers, {args.connections} connections): {base['rps']:.0f} req/s")
+        print(
+            f"floor (bare Flask, {args.workers} workers, {args.connections} connections): {base['rps']:.0f} req/s, "
+            f"CPU per request {base['cpu_ms_per_request']:.2f} ms"
+        )
         for backend in args.backends.split(","):
-            result = run(backend, folder, wrk, args.seconds, args.connections, args.workers)
+            result = run(backend, folder, wrk, args.seconds, args.connections, args.workers, args.warm_up, args.only)
             results.append(result)
             print(
                 f"{backend}: {result['rps']:.0f} req/s ({result['rps'] / base['rps']:.0%} of the floor), "
                 f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
                 f"errors {result['errors']}"
+            )
+            print(
+                f"  CPU per request: app and database {result['cpu_ms_per_request']:.2f} ms, wrk "
+                f"{result['wrk_cpu_ms_per_request']:.2f} ms: an idle {os.cpu_count()}-core machine would serve about "
+                f"{os.cpu_count() * 1000 / (result['cpu_ms_per_request'] + result['wrk_cpu_ms_per_request']):.0f} req/s"
             )
             print(f"  usage events (after SIGTERM's flush); {result['in_flight']} requests in flight at the cut-off")
             for kind in MIX:

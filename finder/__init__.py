@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     session_info: dict[str, Any] = {}
     search.configure(session_info, settings.languages, settings.default_language)
-    database = Database(settings.database_url, session_info)
+    database = Database(settings.database_url, session_info, settings.replica_database_url)
     app.extensions["finder.db"] = database
 
     from finder import agency, api, messaging, metrics, ratelimit, web

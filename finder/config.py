@@ -29,6 +29,8 @@ class Settings:
     public_url: str | None = None
     twilio_auth_token: str | None = None
     redis_url: str | None = None
+    # A read replica of the database (PostgreSQL streaming replication) for the citizens' pages' reads.
+    replica_database_url: str | None = None
     # Largest catalogue file the importer will read, in bytes.
     max_import_bytes: int = 20 * 1024 * 1024
     api_max_per_page: int = 100
@@ -112,6 +114,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         public_url=env_vars.get("FINDER_PUBLIC_URL") or None,
         twilio_auth_token=env_vars.get("TWILIO_AUTH_TOKEN") or None,
         redis_url=env_vars.get("FINDER_REDIS_URL") or None,
+        replica_database_url=env_vars.get("FINDER_DATABASE_REPLICA_URL") or None,
         sms_number=env_vars.get("FINDER_SMS_NUMBER") or Settings.sms_number,
         helpline=env_vars.get("FINDER_HELPLINE") or Settings.helpline,
         stale_months=_integer(env_vars, "FINDER_STALE_MONTHS", Settings.stale_months, 1, 120),
@@ -147,8 +150,9 @@ def _check_production(env_vars) -> None:
     ]
     if missing:
         raise ConfigError(f"{', '.join(missing)} must be set when FINDER_ENV=production.")
-    if not env_vars["FINDER_DATABASE_URL"].startswith("postgresql"):
-        raise ConfigError("FINDER_DATABASE_URL must be a postgresql:// URL when FINDER_ENV=production.")
+    for name in ("FINDER_DATABASE_URL", "FINDER_DATABASE_REPLICA_URL"):
+        if env_vars.get(name) and not env_vars[name].startswith("postgresql"):
+            raise ConfigError(f"{name} must be a postgresql:// URL when FINDER_ENV=production.")
     if _flag(env_vars, "FLASK_DEBUG", False):
         raise ConfigError("FLASK_DEBUG must be off when FINDER_ENV=production.")
 

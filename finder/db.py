@@ -51,12 +51,19 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """One engine and its session factory, owned by an application."""
+    """The primary's engine and session factory, owned by an application; and a read replica's, if one is set."""
 
-    def __init__(self, url: str, session_info: dict | None = None) -> None:
+    def __init__(self, url: str, session_info: dict | None = None, replica_url: str | None = None) -> None:
         self.engine = make_engine(url)
         # Every session starts with a copy of this info (the search index uses it to follow changes).
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=session_info or {})
+        # Only for reads that can tell whether the replica has caught up (see finder.web.cache): it may lag.
+        self.replica_engine = make_engine(replica_url) if replica_url else None
+        self.replica_sessions = (
+            sessionmaker(self.replica_engine, expire_on_commit=False, info=session_info or {})
+            if self.replica_engine is not None
+            else None
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -77,6 +84,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica_engine is not None:
+            self.replica_engine.dispose()
 
 
 # PostgreSQL's read_only_sql_transaction: a standby, or default_transaction_read_only set for maintenance.
@@ -106,7 +115,19 @@ def request_session() -> Session:
     return g.db_session
 
 
+def replica_request_session() -> Session:
+    """The current request's session on the read replica (on the primary when none is set), closed with the
+    request. Reads only; the caller makes sure the replica has what it needs (finder.web.cache does)."""
+    replica = database().replica_sessions
+    if replica is None:
+        return request_session()
+    if "db_replica_session" not in g:
+        g.db_replica_session = replica()
+    return g.db_replica_session
+
+
 def close_request_session(_exc: BaseException | None = None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    for name in ("db_session", "db_replica_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from limits import parse as parse_limit
+from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.conversation import Conversation, FinderCatalogue, Reply
@@ -13,7 +14,7 @@ from channels.twilio.inbound import OPT_IN, OPT_OUT, TWILIO_HELP, InboundMessage
 from channels.twilio.segments import encode, sms_budget, whatsapp_budget
 from finder import messaging, metrics
 from finder.config import Settings
-from finder.db import request_session
+from finder.db import database
 from finder.metrics import EventKind, UsageEvent
 from finder.privacy import pseudonym, scrub
 from finder.ratelimit import rate_limits
@@ -35,39 +36,48 @@ def twiml(text: str | None) -> str:
 
 
 def answer(message: InboundMessage, settings: Settings, link_base: str) -> str:
-    """The TwiML for a message, processed once per MessageSid however many copies Twilio delivers."""
+    """The TwiML for a message, processed once per MessageSid however many copies Twilio delivers.
+
+    Two writes: the claim (committed first, so that a copy arriving meanwhile waits for this reply), then the reply
+    with the conversation's new state in one transaction. Everything read in between shares one session."""
     log = messaging.message_log()
     if not log.claim(message.sid):
         return log.reply_to(message.sid, DUPLICATE_WAIT_SECONDS) or twiml(None)
+    sender = pseudonym(message.address, settings.secret_key)
     try:
-        reply = _process(message, settings, link_base)
+        with database().sessions() as session:
+            reply, state = _process(message, sender, session, settings, link_base)
     except BaseException:
         log.release(message.sid)
         raise
-    log.finish(message.sid, reply)
+    with database().transaction() as session:
+        if state is not None:
+            messaging.conversation_states().save(sender, state, session)
+        log.finish(message.sid, reply, session)
     return reply
 
 
-def _process(message: InboundMessage, settings: Settings, link_base: str) -> str:
-    sender = pseudonym(message.address, settings.secret_key)
+def _process(
+    message: InboundMessage, sender: str, session: Session, settings: Settings, link_base: str
+) -> tuple[str, dict[str, Any] | None]:
+    """The TwiML reply and the conversation's state to keep (None: keep it as it was), from what `session` reads."""
     log = messaging.message_log()
-    states = messaging.conversation_states()
-    state = states.load(sender)
+    state = messaging.conversation_states().load(sender, session)
     word = message.single_word
     logged = _Logged(message, sender, (state or {}).get("lang", settings.default_language))
 
     if message.opt_out_type == "STOP" or (message.opt_out_type is None and word in OPT_OUT):
         log.opt_out(sender)
-        return logged.silence("opt_out")
+        return logged.silence("opt_out"), None
     if message.opt_out_type == "START" or (message.opt_out_type is None and word in OPT_IN):
         # Twilio confirms an opt-in itself; a second message from us would only cost the citizen.
         log.opt_in(sender)
-        return logged.silence("opt_in")
-    if log.is_opted_out(sender):
-        return logged.silence("opted_out")
+        return logged.silence("opt_in"), None
+    if log.is_opted_out(sender, session):
+        return logged.silence("opted_out"), None
 
     conversation = Conversation(
-        FinderCatalogue(request_session(), settings.default_language),
+        FinderCatalogue(session, settings.default_language),
         languages=settings.languages,
         default_language=settings.default_language,
         link_base=link_base,
@@ -82,11 +92,11 @@ def _process(message: InboundMessage, settings: Settings, link_base: str) -> str
         # One polite notice per window, then silence: a flood must not turn into a flood of replies.
         window = parse_limit(settings.sms_rate_limit).get_expiry()
         if not limits.allow(f"sms-notice:{sender}", f"1/{window} seconds"):
-            return logged.silence("rate_limited")
+            return logged.silence("rate_limited"), None
         reply = conversation.notice(state, lambda: _("You have sent many messages. Please wait a few minutes."))
     elif asks_help and settings.twilio_advanced_opt_out:
         # Twilio's Advanced Opt-Out has answered HELP with the text configured in the console.
-        return logged.silence("help_by_twilio")
+        return logged.silence("help_by_twilio"), None
     elif asks_help:
         reply = conversation.help(state, budget)
     elif len(message.body) > settings.sms_max_body:
@@ -96,8 +106,7 @@ def _process(message: InboundMessage, settings: Settings, link_base: str) -> str
         reply = conversation.help(state, budget)
     else:
         reply = conversation.reply(state, message.body, budget)
-    states.save(sender, reply.state)
-    return logged.replied(reply)
+    return logged.replied(reply), reply.state
 
 
 class _Logged:

@@ -3,6 +3,8 @@
 Other domains use this face, not the modules behind it.
 """
 
+# The catalogue's version token, which caches of what citizens see key on (its model registers with the others').
+from finder.catalogue import version
 from finder.catalogue.import_export import (
     EXPORT_FORMATS,
     ImportFailed,
@@ -72,5 +74,6 @@ __all__ = [
     "published_services_by_id",
     "related_services",
     "retired_service",
+    "version",
     "write_hsds_tables",
 ]

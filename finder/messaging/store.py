@@ -6,12 +6,15 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from finder.catalogue.models import utcnow
 from finder.db import Database
@@ -39,10 +42,11 @@ class MessageLog:
             return False
         return True
 
-    def finish(self, message_id: str, reply: str) -> None:
-        """Store the reply sent for a claimed message, for any retry of it."""
+    def finish(self, message_id: str, reply: str, session: Session | None = None) -> None:
+        """Store the reply sent for a claimed message, for any retry of it (in the caller's transaction if given,
+        so that the conversation's state is saved with it)."""
         # One UPDATE, no read first: on SQLite a transaction that reads and then writes cannot wait for a lock.
-        with self.database.transaction() as session:
+        with _writing(self.database, session) as session:
             session.execute(
                 update(ProcessedMessage).where(ProcessedMessage.message_id == message_id).values(reply=reply)
             )
@@ -70,8 +74,9 @@ class MessageLog:
         with self.database.transaction() as session:
             session.execute(delete(OptOut).where(OptOut.sender == sender))
 
-    def is_opted_out(self, sender: str) -> bool:
-        with self.database.sessions() as session:
+    def is_opted_out(self, sender: str, session: Session | None = None) -> bool:
+        """Whether the sender opted out (read in the caller's session if given, with its other reads)."""
+        with _reading(self.database, session) as session:
             return session.get(OptOut, sender) is not None
 
     def purge(self, now: dt.datetime | None = None) -> int:
@@ -84,11 +89,14 @@ class MessageLog:
 
 
 class StateStore(Protocol):
-    """Conversation state per sender pseudonym; a state not saved again within the TTL is forgotten."""
+    """Conversation state per sender pseudonym; a state not saved again within the TTL is forgotten.
 
-    def load(self, sender: str) -> dict[str, Any] | None: ...
+    `session` is the caller's database session: a store in the database reads and writes in it (so a message's
+    reads share one transaction, and its state is saved with its reply); a store elsewhere ignores it."""
 
-    def save(self, sender: str, state: dict[str, Any]) -> None: ...
+    def load(self, sender: str, session: Session | None = None) -> dict[str, Any] | None: ...
+
+    def save(self, sender: str, state: dict[str, Any], session: Session | None = None) -> None: ...
 
 
 class DatabaseStates:
@@ -98,15 +106,15 @@ class DatabaseStates:
         self.database = database
         self.ttl = dt.timedelta(seconds=ttl_seconds)
 
-    def load(self, sender: str) -> dict[str, Any] | None:
-        with self.database.sessions() as session:
+    def load(self, sender: str, session: Session | None = None) -> dict[str, Any] | None:
+        with _reading(self.database, session) as session:
             row = session.get(ConversationState, sender)
             if row is None or row.expires_at <= utcnow():
                 return None
             return dict(row.state)
 
-    def save(self, sender: str, state: dict[str, Any]) -> None:
-        with self.database.transaction() as session:
+    def save(self, sender: str, state: dict[str, Any], session: Session | None = None) -> None:
+        with _writing(self.database, session) as session:
             values = {"sender": sender, "state": state, "expires_at": utcnow() + self.ttl}
             _upsert(session, ConversationState, values, "sender")
 
@@ -124,24 +132,42 @@ class RedisStates:
         # While Redis is unreachable, conversations carry on in the database (shared by every app server too).
         self.fallback = fallback
 
-    def load(self, sender: str) -> dict[str, Any] | None:
+    def load(self, sender: str, session: Session | None = None) -> dict[str, Any] | None:
         try:
             raw = self.client.get(self.prefix + sender)
         except redis.RedisError as error:
-            return self._degrade(error).load(sender)
+            return self._degrade(error).load(sender, session)
         return json.loads(raw) if raw else None
 
-    def save(self, sender: str, state: dict[str, Any]) -> None:
+    def save(self, sender: str, state: dict[str, Any], session: Session | None = None) -> None:
         try:
             self.client.set(self.prefix + sender, json.dumps(state, ensure_ascii=False), ex=self.ttl)
         except redis.RedisError as error:
-            self._degrade(error).save(sender, state)
+            self._degrade(error).save(sender, state, session)
 
     def _degrade(self, error: redis.RedisError) -> StateStore:
         if self.fallback is None:
             raise error
         log.warning("Redis unreachable (%s): conversation state goes to the database", type(error).__name__)
         return self.fallback
+
+
+@contextmanager
+def _reading(database: Database, session: Session | None) -> Iterator[Session]:
+    if session is not None:
+        yield session
+    else:
+        with database.sessions() as own:
+            yield own
+
+
+@contextmanager
+def _writing(database: Database, session: Session | None) -> Iterator[Session]:
+    if session is not None:
+        yield session
+    else:
+        with database.transaction() as own:
+            yield own
 
 
 def _upsert(session, model, values: dict[str, Any], key: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_compress import Compress
 
-from finder.web import errors, security
+from finder.web import cache, errors, security
 from finder.web.blueprint import blueprint
 from finder.web.inputs import SlugConverter
 from finder.web.language import interface_language
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     """Register the pages, their error pages, security headers and response compression."""
     app.url_map.converters["slug"] = SlugConverter
     app.register_blueprint(blueprint)
+    cache.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     # Brotli or gzip for pages and XML; static files are streamed, which Flask-Compress compresses with brotli (or

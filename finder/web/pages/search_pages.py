@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 
 from finder import catalogue, metrics, search
 from finder.api.facets import facet_lists
-from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import blueprint
+from finder.web.cache import CachedPage, catalogue_session, pages
 from finder.web.inputs import FILTER_VALUE, plain_text
 from finder.web.language import page_language
 
@@ -42,7 +42,7 @@ def _checked_args() -> tuple[dict[str, Any], list[str]]:
 
 def _facets(found: search.SearchResults) -> dict[str, list[dict[str, Any]]]:
     facets = facet_lists(
-        request_session(), found.facets, page_language(), current_app.config["FINDER"].default_language
+        catalogue_session(), found.facets, page_language(), current_app.config["FINDER"].default_language
     )
     facets.pop("language", None)
     for item in facets.get("channel", []):
@@ -59,32 +59,40 @@ def results():
     filters = {name: args[name] for name in FILTERS if args[name]}
     if not args["q"] and not filters:
         return render_template("results.html", args=args, found=None, facets={}, filters={})
+    page = pages().page(lambda: _results_page(args, filters))
+    if not isinstance(page, CachedPage):
+        return page
+    if args["page"] == 1:
+        visitors.record(
+            metrics.EventKind.SEARCH,
+            query=args["q"].casefold(),
+            result_count=page.facts["total"],
+            top_service_id=page.facts["top_service_id"],
+            detail={"filters": filters} if filters else {},
+        )
+    return pages().html(page)
+
+
+def _results_page(args: dict[str, Any], filters: dict[str, str]):
+    """The results page for every visitor (with the facts its usage event logs), or an error page."""
     try:
         found = search.search(
-            request_session(),
+            catalogue_session(),
             search.SearchRequest(
                 text=args["q"], language=page_language(), page=args["page"], per_page=PER_PAGE, **filters
             ),
         )
     except search.UnknownFilter:
         return errors.page(400, _("There is no such filter."))
-    pages = max(1, -(-found.total // PER_PAGE))
-    if args["page"] > pages:
+    pages_count = max(1, -(-found.total // PER_PAGE))
+    if args["page"] > pages_count:
         return errors.page(400, _("There is no such page of results."))
-    if args["page"] == 1:
-        visitors.record(
-            metrics.EventKind.SEARCH,
-            query=args["q"].casefold(),
-            result_count=found.total,
-            top_service_id=found.hits[0].service_id if found.hits else None,
-            detail={"filters": filters} if filters else {},
-        )
 
     def link(**changes: Any) -> str:
         wanted = {**args, "page": None, **changes}
         return url_for("web.results", **{k: v for k, v in wanted.items() if v not in (None, "", 1)})
 
-    return render_template(
+    html = pages().render(
         "results.html",
         args=args,
         found=found,
@@ -92,14 +100,15 @@ def results():
         facets=_facets(found),
         filters=filters,
         link=link,
-        pages=pages,
+        pages=pages_count,
         first_number=(args["page"] - 1) * PER_PAGE + 1,
         life_events=_life_events() if not found.total else [],
     )
+    return CachedPage(html, {"total": found.total, "top_service_id": found.hits[0].service_id if found.hits else None})
 
 
 def _life_events() -> list[tuple[str, Any]]:
-    return [(e.slug, presenters.text(e, "name")) for e in catalogue.life_events(request_session())]
+    return [(e.slug, presenters.text(e, "name")) for e in catalogue.life_events(catalogue_session())]
 
 
 @blueprint.post("/<lang>/search/unmet")

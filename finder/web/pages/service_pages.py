@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from finder import catalogue, metrics
 from finder.catalogue import ChannelKind, Service
-from finder.db import request_session
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import base_url, blueprint
+from finder.web.cache import CachedPage, catalogue_session, pages
 from finder.web.inputs import plain_text
 from finder.web.language import page_language
 
@@ -20,7 +20,7 @@ RELATED = 5
 
 
 def _published(slug: str) -> Service:
-    service = catalogue.published_service(request_session(), slug)
+    service = catalogue.published_service(catalogue_session(), slug)
     # Only the slug is an address: an id would give the same page under a second URL.
     if service is None or service.slug != slug:
         _retired_or_not_found(slug)
@@ -54,9 +54,13 @@ def online_url(service: Service) -> str | None:
 
 @blueprint.get("/<lang>/services/<slug:slug>")
 def service(slug: str) -> str:
-    found = _published(slug)
-    visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=found.id)
-    return render_template("service.html", **page_context(found))
+    def render() -> CachedPage:
+        found = _published(slug)
+        return CachedPage(pages().render("service.html", **page_context(found)), {"service_id": found.id})
+
+    page = pages().page(render)
+    visitors.record(metrics.EventKind.SERVICE_VIEW, service_id=page.facts["service_id"])
+    return pages().html(page)
 
 
 def page_context(found: Service) -> dict:
@@ -83,7 +87,7 @@ def page_context(found: Service) -> dict:
         emails=channels[ChannelKind.EMAIL],
         offices=offices,
         agency_name=presenters.text(found.agency, "name"),
-        related=presenters.listings(catalogue.related_services(request_session(), found, RELATED)),
+        related=presenters.listings(catalogue.related_services(catalogue_session(), found, RELATED)),
         last_reviewed=presenters.long_date(found.last_reviewed),
         json_ld=presenters.json_ld(
             {
@@ -96,7 +100,7 @@ def page_context(found: Service) -> dict:
 
 @blueprint.post("/<lang>/services/<slug:slug>/feedback")
 def feedback(slug: str):
-    found = _published(slug)
+    service_id = pages().page(lambda: CachedPage("", {"service_id": _published(slug).id})).facts["service_id"]
     answer = request.form.get("useful")
     if answer not in ("yes", "no"):
         return errors.page(400, _("Please answer Yes or No."))
@@ -105,15 +109,18 @@ def feedback(slug: str):
         return errors.page(400, _("Please use at most %(max)s characters.", max=MAX_COMMENT))
     if not visitors.allow_feedback():
         abort(429)
-    visitors.record(metrics.EventKind.FEEDBACK, service_id=found.id, useful=answer == "yes", comment=comment or None)
+    visitors.record(metrics.EventKind.FEEDBACK, service_id=service_id, useful=answer == "yes", comment=comment or None)
     return render_template("thanks.html", back=url_for("web.service", slug=slug))
 
 
 @blueprint.get("/go/<slug:slug>")
 def click_out(slug: str):
-    found = _published(slug)
-    target = online_url(found)
-    if target is None:
+    def where() -> CachedPage:
+        found = _published(slug)
+        return CachedPage("", {"service_id": found.id, "target": online_url(found)})
+
+    facts = pages().page(where).facts
+    if facts["target"] is None:
         abort(404)
-    visitors.record(metrics.EventKind.CLICK_OUT, service_id=found.id)
-    return redirect(target, 302)
+    visitors.record(metrics.EventKind.CLICK_OUT, service_id=facts["service_id"])
+    return redirect(facts["target"], 302)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import event, select
 from twilio.request_validator import RequestValidator
 
 from finder.messaging.models import ConversationState, OptOut, ProcessedMessage
@@ -265,3 +265,36 @@ def test_two_app_servers_share_a_conversation_through_redis(demo_url):
     client = redis.Redis.from_url(redis_url)
     assert 0 < client.ttl(key) <= 24 * 3600
     client.delete(key)
+
+
+def test_a_message_costs_two_write_transactions_and_keeps_its_state_with_its_reply(sms_app, phone):
+    """The claim is committed first (a copy arriving meanwhile must see it); the reply and the conversation's new
+    state are committed together; everything read in between is read in one session."""
+    engine = sms_app.extensions["finder.db"].engine
+    commits, sessions_begun = [], []
+
+    # The usage log writes its batches from a thread of its own: only this thread's (the request's) count.
+    def on_commit(connection):
+        if threading.get_ident() == me:
+            commits.append(connection)
+
+    def on_begin(connection):
+        if threading.get_ident() == me:
+            sessions_begun.append(connection)
+
+    me = threading.get_ident()
+
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "begin", on_begin)
+    try:
+        sid = new_sid()
+        reply = reply_text(phone.post("lost passport", sid=sid))
+    finally:
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "begin", on_begin)
+    assert reply and len(commits) == 2
+    assert len(sessions_begun) == 3, "the two writes and one session for every read"
+    sender = pseudonym(phone.sender, "test-secret")
+    with sms_app.extensions["finder.db"].sessions() as session:
+        assert session.get(ProcessedMessage, sid).reply.startswith("<?xml")
+        assert session.get(ConversationState, sender).state["lang"] == "en"

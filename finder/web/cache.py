@@ -1,0 +1,125 @@
+"""Rendered citizens' pages, shared by every visitor until the catalogue changes.
+
+A service page or a results page costs milliseconds of Python (loading the record or searching, then rendering),
+and is the same for every visitor of a language until an agency publishes. Each app process keeps the pages it
+served last, keyed by address, language, the site's public address and today's date (offices show today's
+hours), and forgets them all when the catalogue's version changes: that token is read from the database on every
+request and changes in the transaction that changes the catalogue, so a publication shows at once everywhere.
+
+What differs per visitor is never cached: the form's CSRF token is put into the page per request, and the route
+logs the usage event and the blueprint sets the cookies as for any page.
+
+With a read replica (FINDER_DATABASE_REPLICA_URL), what a page reads of the catalogue to render (the search, the
+service's record) comes from the replica when its catalogue version is the one the primary gave for this request,
+and from the primary while the replica lags behind it: a publication shows at once, whatever the replica's lag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from flask import Flask, current_app, g, render_template, request
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from finder.catalogue import version
+from finder.db import database, replica_request_session, request_session
+from finder.search.models import BestBet, LifeEventPhrase, SynonymRule
+from finder.web.blueprint import base_url
+
+log = logging.getLogger(__name__)
+# Pages kept per process (about 10 KB each): every service page in six languages and the popular searches.
+MAX_PAGES = 2000
+
+
+class CachedPage(NamedTuple):
+    """A page's HTML (with a stand-in for the CSRF token) and what its route needs of the catalogue besides (the
+    service it logs, where it sends the visitor); a route that answers with no page of its own keeps only those."""
+
+    html: str
+    facts: dict[str, Any]
+
+
+class PageCache:
+    def __init__(self, max_pages: int = MAX_PAGES) -> None:
+        self.max_pages = max_pages
+        self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
+        self._version: str | None = None
+        self._lock = threading.Lock()
+        # Random per process, so that no catalogue text can contain it by chance or on purpose.
+        self._token_stand_in = f"csrf-{secrets.token_hex(16)}"
+
+    def page(self, render: Callable[[], CachedPage | Any]) -> CachedPage | Any:
+        """The current request's page from the cache, or rendered by `render` and kept; anything else `render`
+        returns (an error page) is passed through, not kept."""
+        key = _key()
+        current = version.current(database().engine)
+        g.catalogue_version = current
+        with self._lock:
+            if current != self._version:
+                self._pages.clear()
+                self._version = current
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+                return found
+        rendered = render()
+        if isinstance(rendered, CachedPage):
+            with self._lock:
+                if current == self._version:
+                    self._pages[key] = rendered
+                    while len(self._pages) > self.max_pages:
+                        self._pages.popitem(last=False)
+        return rendered
+
+    def render(self, template: str, **context: Any) -> str:
+        """A template rendered for every visitor: its CSRF token is a stand-in until `html` fills it in."""
+        return render_template(template, csrf_token=lambda: self._token_stand_in, **context)
+
+    def html(self, page: CachedPage) -> str:
+        """The page for this visitor, with their own CSRF token."""
+        if self._token_stand_in in page.html:
+            return page.html.replace(self._token_stand_in, generate_csrf())
+        return page.html
+
+
+def catalogue_session() -> Session:
+    """Where the current page reads the catalogue: the read replica once it has caught up with the version the
+    primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary."""
+    if "catalogue_session" not in g:
+        g.catalogue_session = _replica_if_current() or request_session()
+    return g.catalogue_session
+
+
+def _replica_if_current() -> Session | None:
+    replica = database().replica_engine
+    if replica is None or g.get("catalogue_version") is None:
+        return None
+    try:
+        caught_up = version.current(replica) == g.catalogue_version
+    except SQLAlchemyError as error:
+        log.warning("read replica unreachable (%s): reading from the primary", type(error).__name__)
+        return None
+    return replica_request_session() if caught_up else None
+
+
+def _key() -> tuple:
+    return (request.method, request.path, request.query_string, base_url(), dt.date.today())
+
+
+def pages() -> PageCache:
+    """The current application's page cache."""
+    return current_app.extensions["finder.web.pages"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["finder.web.pages"] = PageCache()
+    # Synonyms, life-event phrasing and best bets change what results pages show.
+    version.follow(SynonymRule, LifeEventPhrase, BestBet)
