@@ -6,57 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import re
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
-from flask_login.utils import _create_identifier
 
-from finder import agency, metrics
-from finder.agency import Role, passwords
 from finder.metrics import dashboards
 from finder.metrics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart
 from tests.channels.twilio.conftest import TOKEN, Phone
-from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, drive_traffic
+from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, cells, drive_traffic, sign_in
 from tests.web.test_marked_strings import unmarked_in_template
 
-PASSWORD = "Tangerine-Lighthouse-907"
-CELL = re.compile(r'data-cell="([^"]+)">([^<]*)<')
 TEMPLATES = Path(__file__).resolve().parents[2] / "finder" / "metrics" / "templates"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
-@pytest.fixture
-def people(app, db, catalogue) -> dict[str, str]:
-    """Session ids (as Flask-Login stores them) of a coordinator and of people of the two agencies."""
-    with app.app_context(), db.transaction() as session:
-        users = {"coordinator": agency.create_coordinator(session, "coord@gov.example", PASSWORD)}
-        for name, role, agency_id in (
-            ("travel_admin", Role.AGENCY_ADMIN, TRAVEL_AGENCY),
-            ("travel_editor", Role.AGENCY_EDITOR, TRAVEL_AGENCY),
-            ("civil_editor", Role.AGENCY_EDITOR, CIVIL_AGENCY),
-        ):
-            users[name] = agency.create_user(session, f"{name}@gov.example", PASSWORD, role, agency_id)
-        return {name: user.get_id() for name, user in users.items()}
-
-
-def sign_in(app, client, session_id: str | None) -> None:
-    """Sign in as the agency pages would (their sign-in page is built elsewhere): the session Flask-Login reads."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()  # "strong" session protection ties a session to address and browser
-    with client.session_transaction() as session:
-        session.clear()
-        if session_id is not None:
-            session.update({"_user_id": session_id, "_id": identifier, "_fresh": True})
-
-
-def cells(page: str) -> dict[str, str]:
-    return {name: html.unescape(text).strip() for name, text in CELL.findall(page)}
 
 
 def cli_report(app, *args: str) -> str:
@@ -358,21 +318,6 @@ def test_digital_take_up_from_the_monthly_transactions_agencies_enter(app, clien
 def test_bad_transaction_counts_are_refused(app, catalogue, args, option):
     result = app.test_cli_runner().invoke(args=["metrics", "transactions", *args])
     assert result.exit_code == 2 and option in result.output, result.output
-
-
-def test_the_domain_refuses_counts_it_cannot_use(app, db, catalogue):
-    good = {"online": 1, "counter": 2, "phone": 3, "post": 4}
-    with db.transaction() as session:
-        for service_id, counts in (
-            ("no-such-service", good),
-            (PASSPORT, {**good, "fax": 1}),
-            (PASSPORT, {**good, "post": -4}),
-            (PASSPORT, {**good, "post": "4"}),
-        ):
-            with pytest.raises(metrics.InvalidTransactions):
-                metrics.record_transactions(session, service_id, dt.date(2026, 3, 5), counts)
-        row = metrics.record_transactions(session, PASSPORT, dt.date(2026, 3, 5), good)
-        assert row.month == dt.date(2026, 3, 1)
 
 
 def test_bar_lengths_are_proportional_and_missing_values_draw_no_bar():
