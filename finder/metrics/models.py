@@ -27,8 +27,9 @@ class UsageEventRow(Base):
     # The query folded (case, accents, spacing) as rollups count it; see events.query_key.
     query_key: Mapped[str | None] = mapped_column(String(200))
     result_count: Mapped[int | None] = mapped_column(Integer)
-    # Not foreign keys: the log outlives services that are later deleted.
-    service_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Not foreign keys: the log outlives services that are later deleted. Not indexed: only rollups read the log,
+    # a range of ids at a time, and an index would cost every event written.
+    service_id: Mapped[str | None] = mapped_column(String(36))
     top_service_id: Mapped[str | None] = mapped_column(String(36))
     useful: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)

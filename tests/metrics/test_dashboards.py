@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from finder.metrics import dashboards
-from finder.metrics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart
+from finder.metrics.charts import LABEL_WIDTH, PADDING, VALUE_WIDTH, WIDTH, bar_chart
 from tests.channels.twilio.conftest import TOKEN, Phone
 from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, cells, drive_traffic, sign_in
 from tests.web.test_marked_strings import unmarked_in_template
@@ -327,3 +328,37 @@ def test_bar_lengths_are_proportional_and_missing_values_draw_no_bar():
     assert [bar.shown for bar in chart.bars][2] == "fewer than 10"
     assert chart.height > chart.bars[-1].y + chart.bar_height - 1
     assert bar_chart("t", "d", [("a", None, "-")]).bars[0].width == 0
+
+
+def test_a_right_to_left_chart_is_the_mirror_image_of_the_left_to_right_one():
+    rows = [("a", 40, "40"), ("b", 10, "10"), ("c", None, "fewer than 10")]
+    ltr, rtl = bar_chart("t", "d", rows), bar_chart("t", "d", rows, right_to_left=True)
+    assert (ltr.direction, rtl.direction) == ("ltr", "rtl")
+    for left, right in zip(ltr.bars, rtl.bars, strict=True):
+        assert right.width == left.width and right.y == left.y
+        # Bars grow leftwards from the labels' edge; labels sit to their right, values at their far (left) end.
+        assert right.x + right.width == WIDTH - LABEL_WIDTH
+        assert right.x == WIDTH - (left.x + left.width)
+        assert right.label_x == WIDTH - left.label_x > right.x + right.width
+        assert right.value_x == WIDTH - left.value_x == right.x - PADDING
+
+
+SVG_TEXT = re.compile(r'<text class="(label|value)" x="(\d+)"')
+SVG_BAR = re.compile(r'<rect class="bar" x="(\d+)" y="\d+" width="(\d+)"')
+
+
+def test_charts_on_arabic_pages_draw_right_to_left(app, client, people):
+    drive_traffic(app, client)
+    cli_report(app)  # rolls up
+    pages = {lang: client.get(f"/{lang}/performance?{today_range()}").get_data(as_text=True) for lang in ("en", "ar")}
+    assert 'direction="ltr"' in pages["en"] and 'direction="rtl"' in pages["ar"]
+    english, arabic = SVG_BAR.findall(pages["en"]), SVG_BAR.findall(pages["ar"])
+    assert english and len(english) == len(arabic)
+    for (left_x, left_width), (right_x, right_width) in zip(english, arabic, strict=True):
+        assert left_width == right_width and int(left_x) == LABEL_WIDTH
+        assert int(right_x) + int(right_width) == WIDTH - LABEL_WIDTH
+    labels = [int(x) for kind, x in SVG_TEXT.findall(pages["ar"]) if kind == "label"]
+    assert labels and all(x > WIDTH - LABEL_WIDTH for x in labels)
+    sign_in(app, client, people["coordinator"])
+    coordinator = client.get(f"/coordinator/metrics?{today_range()}", headers={"Accept-Language": "ar"})
+    assert 'direction="rtl"' in coordinator.get_data(as_text=True)

@@ -6,7 +6,7 @@ usage_monthly_queries (a row per month and query) and only the days at the range
 through an index of its rows with failed searches. usage_daily_queries loses its channel and language (nothing reads
 them, and they multiplied its rows, the largest rollup, by up to the number of channels times languages). The plain
 day indexes of three rollup tables duplicated the first column of their unique keys, and each cost every rollup an
-index update per row.
+index update per row; the usage log's service index served no reader and cost every event written.
 
 Revision ID: 0011
 Revises: 0010
@@ -32,6 +32,7 @@ FAILED = sa.text("zero_results > 0")
 
 
 def upgrade() -> None:
+    op.drop_index("ix_usage_events_service_id", "usage_events")
     for table, index in REDUNDANT.items():
         op.drop_index(index, table)
     _remake_daily_queries(
@@ -104,3 +105,4 @@ def downgrade() -> None:
     op.create_index("ix_usage_daily_queries_day", "usage_daily_queries", ["day"])
     for table, index in REDUNDANT.items():
         op.create_index(index, table, ["day"])
+    op.create_index("ix_usage_events_service_id", "usage_events", ["service_id"])
