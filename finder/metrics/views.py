@@ -26,9 +26,7 @@ from finder.metrics.report import report_csv, usage_report
 from finder.web.errors import page as error_page
 from finder.web.language import RIGHT_TO_LEFT, from_url_prefix, page_language
 
-blueprint = Blueprint(
-    "metrics", __name__, template_folder="templates", static_folder="static", static_url_path="/metrics/static"
-)
+blueprint = Blueprint("metrics", __name__, template_folder="templates")
 # Where the agency pages edit the search vocabulary (synonyms and best bets); served by the agency web pages.
 VOCABULARY_PATH = "/agency/vocabulary"
 ALL_AGENCIES = 1000
