@@ -37,8 +37,10 @@ def init_app(app: Flask, usage_log: UsageLog) -> None:
     FINDER_METRICS_ROLLUP_SECONDS is set."""
     # Imported here: the pages use the agency and web packages, which themselves log usage through this one.
     from finder.metrics import entry, views
+    from finder.metrics.dashboards import NearestAgencies
 
     app.extensions["finder.usage_log"] = usage_log
+    app.extensions["finder.metrics.nearest_agencies"] = NearestAgencies()
     app.register_blueprint(views.blueprint)
     app.register_blueprint(entry.blueprint)
     settings = app.config["FINDER"]

@@ -132,8 +132,10 @@ def _dashboard(scope: str, agency: Any, **context: Any) -> Any:
         return _download(Response(report_csv(report, filters.table), mimetype="text/csv"), filters, name, "csv")
     session, settings = request_session(), current_app.config["FINDER"]
     language = page_language()
+    nearest = current_app.extensions["finder.metrics.nearest_agencies"]
+    stamp = nearest.catalogue_stamp(session)
     unmet = [
-        {**row, "agencies": dashboards.nearest_agencies(session, row["query"], language)}
+        {**row, "agencies": nearest.of(session, row["query"], language, stamp)}
         for row in report["top_zero_result_queries"]
     ]
     return render_template(

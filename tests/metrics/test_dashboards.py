@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from finder.catalogue.models import Service
 from finder.metrics import dashboards
 from finder.metrics.charts import LABEL_WIDTH, PADDING, VALUE_WIDTH, WIDTH, bar_chart
 from tests.channels.twilio.conftest import TOKEN, Phone
@@ -114,6 +115,24 @@ def test_unmet_demand_is_turned_into_actions(app, client, people, db):
     with app.test_request_context(), db.sessions() as session:
         assert dashboards.nearest_agencies(session, "qqqzzx passport", "en") == ["Travel Office"]
         assert dashboards.nearest_agencies(session, "qqqzzx", "en") == []
+
+
+def test_the_nearest_agencies_are_searched_once_per_catalogue(app, client, people, db, monkeypatch):
+    drive_traffic(app, client)
+    cli_report(app)
+    sign_in(app, client, people["coordinator"])
+    asked = []
+    search_once = dashboards.nearest_agencies
+    monkeypatch.setattr(dashboards, "nearest_agencies", lambda *args: asked.append(args[1:]) or search_once(*args))
+    first = client.get(f"/coordinator/metrics?{today_range()}").get_data(as_text=True)
+    assert asked == [("qqqzzx", "en")]
+    assert client.get(f"/coordinator/metrics?{today_range()}").get_data(as_text=True) == first
+    assert asked == [("qqqzzx", "en")]
+    # A changed catalogue may bring a service near: asked again.
+    with db.transaction() as session:
+        session.get(Service, PASSPORT).updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    client.get(f"/coordinator/metrics?{today_range()}")
+    assert asked == [("qqqzzx", "en")] * 2
 
 
 def test_an_agency_dashboard_shows_its_own_services_only(app, client, people):
