@@ -203,8 +203,8 @@ def time_coordinator_page(app, today: dt.date, repeats: int = 11) -> tuple[float
     with app.app_context(), app.extensions["finder.db"].transaction() as session:
         session_id = agency.create_coordinator(session, "bench@gov.example", "Tangerine-Lighthouse-907").get_id()
     client = app.test_client()
-    with app.test_request_context():
-        identifier = _create_identifier()
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()  # "strong" session protection ties the session to address and browser
     with client.session_transaction() as cookie:
         cookie.update({"_user_id": session_id, "_id": identifier, "_fresh": True})
     times = []

@@ -98,6 +98,21 @@ class UsageDailyService(_Counts, Base):
     agency_id: Mapped[str] = mapped_column(String(64), index=True)
 
 
+class UsageMonthlyService(_Counts, Base):
+    """usage_daily_services per month (its first day): what a long range reads instead of its whole months' days."""
+
+    __tablename__ = "usage_monthly_services"
+    __table_args__ = (
+        UniqueConstraint("month", "kind", "service_id", "agency_id", name="uq_usage_monthly_services_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
 class UsageDailyQuery(Base):
     """Searches per day and folded query, and how many of them found nothing (the unmet-demand ranking's source)."""
 

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from sqlalchemy import Connection, desc, func, literal_column, select, union_all
+from sqlalchemy import Connection, Table, desc, func, literal_column, select, union_all
 
 from finder.catalogue.models import Service
 from finder.metrics.events import CHANNELS
@@ -23,6 +23,7 @@ from finder.metrics.models import (
     UsageDailyService,
     UsageDailyVisitors,
     UsageMonthlyQuery,
+    UsageMonthlyService,
 )
 from finder.metrics.transactions import TRANSACTION_CHANNELS
 
@@ -151,7 +152,7 @@ def _visitors(connection: Connection, start: dt.date, end: dt.date) -> dict[str,
 def _top_zero_result_queries(connection: Connection, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """The queries that most often found nothing, with all their searches: the range's whole months read from the
     monthly rollup, only its edge days from the daily one."""
-    parts = _query_parts(start, end)
+    parts = _parts(UsageDailyQuery.__table__, UsageMonthlyQuery.__table__, start, end)
     # Only the rows with failed searches are ranked (most rows have none; a partial index holds them), then the top
     # ones' searches are summed.
     failed = union_all(
@@ -179,10 +180,9 @@ def _top_zero_result_queries(connection: Connection, start: dt.date, end: dt.dat
     return [{"query": query, "zero_result_searches": int(z), "searches": int(searches[query])} for query, z in top]
 
 
-def _query_parts(start: dt.date, end: dt.date) -> list[tuple[Any, Any, dt.date, dt.date]]:
-    """(table, its date column, from, before) covering start to end: whole months from usage_monthly_queries, the
-    days before the first whole month and after the last from usage_daily_queries."""
-    daily, monthly = UsageDailyQuery.__table__, UsageMonthlyQuery.__table__
+def _parts(daily: Table, monthly: Table, start: dt.date, end: dt.date) -> list[tuple[Table, Any, dt.date, dt.date]]:
+    """(table, its date column, from, before) covering start to end: whole months from the monthly rollup, the days
+    before the first whole month and after the last from the daily one."""
     after = end + dt.timedelta(days=1)
     first_whole = start if start.day == 1 else _next_month(start)
     past_whole = after.replace(day=1)  # the first day of the month after the last whole one
@@ -201,22 +201,28 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def _services(connection: Connection, start: dt.date, end: dt.date, agency_id: str | None) -> list[dict[str, Any]]:
-    """Per service: views, click-outs to apply online (the digital-uptake signal), feedback, top-result searches."""
-    table = UsageDailyService.__table__
-    where = [table.c.day >= start, table.c.day <= end]
-    if agency_id is not None:
-        where.append(table.c.agency_id == agency_id)
+    """Per service: views, click-outs to apply online (the digital-uptake signal), feedback, top-result searches;
+    whole months read from the monthly rollup."""
+    daily, monthly = UsageDailyService.__table__, UsageMonthlyService.__table__
+    counted = union_all(
+        *(
+            select(
+                table.c.service_id, table.c.agency_id, table.c.kind, table.c.events, table.c.useful, table.c.not_useful
+            )
+            .where(column >= low, column < high)
+            .where(*([] if agency_id is None else [table.c.agency_id == agency_id]))
+            for table, column, low, high in _parts(daily, monthly, start, end)
+        )
+    ).subquery()
     rows = connection.execute(
         select(
-            table.c.service_id,
-            table.c.agency_id,
-            table.c.kind,
-            func.sum(table.c.events),
-            func.sum(table.c.useful),
-            func.sum(table.c.not_useful),
-        )
-        .where(*where)
-        .group_by(table.c.service_id, table.c.agency_id, table.c.kind)
+            counted.c.service_id,
+            counted.c.agency_id,
+            counted.c.kind,
+            func.sum(counted.c.events),
+            func.sum(counted.c.useful),
+            func.sum(counted.c.not_useful),
+        ).group_by(counted.c.service_id, counted.c.agency_id, counted.c.kind)
     ).all()
     services: dict[str, dict[str, Any]] = {}
     for service_id, agency, kind, events, useful, not_useful in rows:

@@ -43,6 +43,7 @@ from finder.metrics.models import (
     UsageDailyVisitors,
     UsageEventRow,
     UsageMonthlyQuery,
+    UsageMonthlyService,
 )
 
 EVENTS = UsageEventRow.__table__
@@ -199,6 +200,13 @@ def _add_counts(connection: Connection) -> None:
         .group_by(stage.day, stage.kind, stage.service_id, stage.agency_id)
     )
     _upsert(connection, UsageDailyService, by_service)
+    month = _month(connection, stage.day).label("month")
+    by_service_month = (
+        select(month, stage.kind, stage.service_id, stage.agency_id, *_sums())
+        .where(stage.service_id.is_not(None))
+        .group_by(month, stage.kind, stage.service_id, stage.agency_id)
+    )
+    _upsert(connection, UsageMonthlyService, by_service_month)
 
 
 def _add_queries(connection: Connection) -> None:
@@ -245,15 +253,19 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 
 def _visitors(first_day: dt.date, last_day: dt.date):
-    day = _day(EVENTS.c.occurred_at).label("day")
-    return (
-        select(day, EVENTS.c.channel, EVENTS.c.language, func.count(EVENTS.c.visitor.distinct()).label("visitors"))
+    # DISTINCT first, then counted: PostgreSQL can hash the distinct rows, where count(DISTINCT) sorts every group.
+    seen = (
+        select(_day(EVENTS.c.occurred_at).label("day"), EVENTS.c.channel, EVENTS.c.language, EVENTS.c.visitor)
         .where(
             EVENTS.c.occurred_at >= dt.datetime.combine(first_day, dt.time()),
             EVENTS.c.occurred_at < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
             EVENTS.c.visitor.is_not(None),
         )
-        .group_by(day, EVENTS.c.channel, EVENTS.c.language)
+        .distinct()
+        .subquery()
+    )
+    return select(seen.c.day, seen.c.channel, seen.c.language, func.count().label("visitors")).group_by(
+        seen.c.day, seen.c.channel, seen.c.language
     )
 
 

@@ -19,6 +19,7 @@ from finder.metrics.models import (
     UsageDailyVisitors,
     UsageEventRow,
     UsageMonthlyQuery,
+    UsageMonthlyService,
 )
 from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY
 
@@ -60,6 +61,7 @@ def tables(db):
             UsageDailyService,
             UsageDailyQuery,
             UsageMonthlyQuery,
+            UsageMonthlyService,
             UsageDailyVisitors,
         ):
             table = model.__table__
@@ -234,9 +236,10 @@ SEARCHES_OVER_MONTHS = [
         ("2026-05-01", "2026-06-30"),  # nothing
     ],
 )
-def test_top_zero_result_queries_are_exact_whatever_the_months_the_range_cuts(app, db, catalogue, start, end):
+def test_queries_and_services_are_exact_whatever_the_months_the_range_cuts(app, db, catalogue, start, end):
     events = [search(when, query=query, found=found) for when, query, found in SEARCHES_OVER_MONTHS]
-    record(app, *events)
+    views = [view(when) for when, _query, found in SEARCHES_OVER_MONTHS if found]
+    record(app, *events, *views)
     metrics.rollup(db, retention_days=400, now=NOW)
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     expected: dict[str, list[int]] = {}
@@ -249,5 +252,11 @@ def test_top_zero_result_queries_are_exact_whatever_the_months_the_range_cuts(ap
         ({"query": q, "zero_result_searches": z, "searches": n} for q, (z, n) in expected.items() if z),
         key=lambda row: (-row["zero_result_searches"], row["query"]),
     )
+    in_range = [when for when, _query, found in SEARCHES_OVER_MONTHS if found and first <= when.date() <= last]
     with db.engine.connect() as connection:
-        assert metrics.usage_report(connection, first, last)["top_zero_result_queries"] == wanted
+        report = metrics.usage_report(connection, first, last)
+        agency_report = metrics.usage_report(connection, first, last, TRAVEL_AGENCY)
+    assert report["top_zero_result_queries"] == wanted
+    for services in (report["services"], agency_report["services"]):
+        counted = {row["service_id"]: (row["top_result_searches"], row["service_views"]) for row in services}
+        assert counted == ({PASSPORT: (len(in_range), len(in_range))} if in_range else {})

@@ -1,9 +1,10 @@
-"""Usage metrics at scale: query rollups per day and per month, a partial index for failed searches, no redundant
-day indexes.
+"""Usage metrics at scale: query and service rollups per month too, a partial index for failed searches, no
+redundant indexes.
 
-The dashboards rank the searches that found nothing over up to two years: whole months are read from
-usage_monthly_queries (a row per month and query) and only the days at the range's edges from usage_daily_queries,
-through an index of its rows with failed searches. usage_daily_queries loses its channel and language (nothing reads
+The dashboards rank the searches that found nothing, and list the services, over up to two years: whole months are
+read from usage_monthly_queries and usage_monthly_services (a row per month and query, or per month, kind and
+service) and only the days at the range's edges from the daily tables; the ranking reads an index of the rows with
+failed searches only. usage_daily_queries loses its channel and language (nothing reads
 them, and they multiplied its rows, the largest rollup, by up to the number of channels times languages). The plain
 day indexes of three rollup tables duplicated the first column of their unique keys, and each cost every rollup an
 index update per row; the usage log's service index served no reader and cost every event written.
@@ -29,6 +30,7 @@ REDUNDANT = {
     "usage_daily_visitors": "ix_usage_daily_visitors_day",
 }
 FAILED = sa.text("zero_results > 0")
+COUNTS = ("events", "zero_results", "useful", "not_useful", "segments")
 
 
 def upgrade() -> None:
@@ -61,11 +63,28 @@ def upgrade() -> None:
         sqlite_where=FAILED,
         postgresql_where=FAILED,
     )
+    op.create_table(
+        "usage_monthly_services",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("service_id", sa.String(64), nullable=False),
+        sa.Column("agency_id", sa.String(64), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
+        sa.UniqueConstraint("month", "kind", "service_id", "agency_id", name="uq_usage_monthly_services_key"),
+    )
+    op.create_index("ix_usage_monthly_services_agency_id", "usage_monthly_services", ["agency_id"])
     # Months already rolled up, from their days.
+    month = _month_of("day")
     op.execute(
         "INSERT INTO usage_monthly_queries (month, query, searches, zero_results) "
-        f"SELECT {_month_of('day')}, query, SUM(searches), SUM(zero_results) FROM usage_daily_queries "
-        f"GROUP BY {_month_of('day')}, query"
+        f"SELECT {month}, query, SUM(searches), SUM(zero_results) FROM usage_daily_queries GROUP BY {month}, query"
+    )
+    sums = ", ".join(f"SUM({name})" for name in COUNTS)
+    op.execute(
+        f"INSERT INTO usage_monthly_services (month, kind, service_id, agency_id, {', '.join(COUNTS)}) "
+        f"SELECT {month}, kind, service_id, agency_id, {sums} FROM usage_daily_services "
+        f"GROUP BY {month}, kind, service_id, agency_id"
     )
 
 
@@ -96,6 +115,8 @@ def _month_of(column: str) -> str:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_usage_monthly_services_agency_id", "usage_monthly_services")
+    op.drop_table("usage_monthly_services")
     op.drop_index("ix_usage_monthly_queries_failed", "usage_monthly_queries")
     op.drop_table("usage_monthly_queries")
     # The channel and language of past searches are gone: they come back empty.
