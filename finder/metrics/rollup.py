@@ -1,7 +1,7 @@
 """Daily rollups of the usage log: incremental, idempotent, one run at a time; then retention of raw events.
 
-A run adds the events after the watermark (the last event id rolled up) to the daily count tables, moves the
-watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
+A run counts the events after the watermark (the last event id rolled up) once into a staging table, adds those
+counts to the daily (and, for queries and services, monthly) count tables, moves the watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
 changes nothing, and running again only picks up what is new. Every run starts by locking the one
 metrics_rollup_state row (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so concurrent runs
 (cron, several server processes) queue up and the second finds nothing left to do.
