@@ -340,6 +340,14 @@ def test_bad_transaction_counts_are_refused(app, catalogue, args, option):
     assert result.exit_code == 2 and option in result.output, result.output
 
 
+def test_a_month_not_begun_is_refused_by_the_command(app, catalogue):
+    today = dt.datetime.now(dt.UTC).date()
+    month = (today.replace(day=28) + dt.timedelta(days=5)).strftime("%Y-%m")
+    counts = ["--online", "1", "--counter", "1", "--phone", "1", "--post", "1"]
+    result = app.test_cli_runner().invoke(args=["metrics", "transactions", "renew-passport", "--month", month, *counts])
+    assert result.exit_code == 2 and "'--month'" in result.output and "not begun" in result.output, result.output
+
+
 def test_bar_lengths_are_proportional_and_missing_values_draw_no_bar():
     chart = bar_chart("t", "d", [("a", 40, "40"), ("b", 10, "10"), ("c", None, "fewer than 10"), ("d", 0, "0")])
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
