@@ -13,8 +13,8 @@ For each backend, in a database of its own (a temporary SQLite file; a PostgreSQ
   median, and the median and p95 of its slowest query (the target is per dashboard query);
 - the coordinator's page over the last 30 days: its first render and the median of the next ones (the nearest
   agencies of the failed queries, several searches each, are remembered between renders).
-The default is the issue's 10 million events; on this machine (2 shared cores, loaded) that took about 25 minutes
-for both backends, mostly loading and the first rollup. Figures are medians of what the machine does while other
+The default is the issue's 10 million events; on this machine (2 shared cores, loaded) that took about 9 minutes
+on PostgreSQL alone, mostly generating and loading the events and the first rollup. Figures are medians of what the machine does while other
 work shares it.
 """
 
