@@ -249,7 +249,10 @@ def metrics_transactions(service: str, month, online: int, counter: int, phone: 
         if found is None:
             raise click.BadParameter(f"no published service has the id or slug {service!r}.", param_hint="'SERVICE'")
         counts = {"online": online, "counter": counter, "phone": phone, "post": post}
-        metrics.record_transactions(session, found.id, month.date(), counts)
+        try:
+            metrics.record_transactions(session, agency.Actor.system(), found.id, month.date(), counts)
+        except metrics.InvalidTransactions as refused:
+            raise click.BadParameter(refused.errors.get("/month", str(refused)), param_hint="'--month'") from None
     total = sum(counts.values())
     click.echo(f"{found.slug} {month:%Y-%m}: {online} of {total} transactions online.")
 

@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     VOCABULARY_EDIT = "vocabulary.edit"  # the search's synonyms and best bets, for the whole catalogue
     METRICS_VIEW_ALL = "metrics.view_all"  # the whole of government's usage, unmet demand included
     METRICS_VIEW_AGENCY = "metrics.view_agency"  # an agency's usage of its own services
+    TRANSACTIONS_RECORD = "transactions.record"  # a service's monthly transaction counts (digital take-up)
 
 
 class Scope(enum.Enum):
@@ -69,9 +70,15 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.PEOPLE_INVITE: OWN,
         Action.TOKEN_MANAGE: OWN,
         Action.METRICS_VIEW_AGENCY: OWN,
+        Action.TRANSACTIONS_RECORD: OWN,
     },
-    Role.AGENCY_EDITOR: {**dict.fromkeys(_SERVICE_EDITOR, OWN), Action.METRICS_VIEW_AGENCY: OWN},
-    API_TOKEN: dict.fromkeys(_SERVICE_ADMIN, OWN),
+    Role.AGENCY_EDITOR: {
+        **dict.fromkeys(_SERVICE_EDITOR, OWN),
+        Action.METRICS_VIEW_AGENCY: OWN,
+        Action.TRANSACTIONS_RECORD: OWN,
+    },
+    # Agencies' systems report their transaction counts as they publish their services.
+    API_TOKEN: {**dict.fromkeys(_SERVICE_ADMIN, OWN), Action.TRANSACTIONS_RECORD: OWN},
     ANONYMOUS: {},
 }
 

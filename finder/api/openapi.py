@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from finder.metrics import MAX_TRANSACTIONS, TRANSACTION_CHANNELS
+
 HSDS_SCHEMA = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/compiled"
 
 
@@ -247,6 +249,7 @@ def _read_document(server_url: str) -> dict[str, Any]:
 
 
 NATIVE_TYPE = "application/vnd.service-finder+json"
+COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_TRANSACTIONS}
 SECURED = [{"agencyToken": []}]
 WRITE_PROBLEMS = {status: PROBLEM for status in ("400", "401", "403", "409", "413", "415", "422")}
 SERVICE_BODY = {
@@ -315,6 +318,29 @@ def _write_paths() -> dict[str, dict[str, Any]]:
                 },
             },
         },
+        "/services/{id}/transactions": {
+            "post": {
+                "summary": "Record a service's transactions in a month by channel, for digital take-up (agency token)",
+                "description": "Replaces what was entered for that month. The month must have begun.",
+                "operationId": "recordTransactions",
+                "security": SECURED,
+                "parameters": [service_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TransactionsInput"}}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Recorded.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/TransactionsResult"}}
+                        },
+                    },
+                    "404": PROBLEM,
+                    **WRITE_PROBLEMS,
+                },
+            }
+        },
         "/services/bulk": {
             "post": {
                 "summary": "Create or replace many services at once, all or nothing (agency token)",
@@ -365,6 +391,29 @@ def _write_schemas() -> dict[str, Any]:
             "description": "A service of the native format (docs/native-format.md): slug, agency (its slug), name, "
             "summary, status (draft, submitted, published, retired) and the rest.",
             "required": ["slug", "agency", "name", "summary"],
+        },
+        "TransactionsInput": {
+            "type": "object",
+            "required": ["month", *TRANSACTION_CHANNELS],
+            "additionalProperties": False,
+            "properties": {
+                "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "YYYY-MM"},
+                **{channel: COUNT for channel in TRANSACTION_CHANNELS},
+            },
+        },
+        "TransactionsResult": {
+            "type": "object",
+            "required": ["service_id", "month", *TRANSACTION_CHANNELS, "digital_take_up"],
+            "additionalProperties": False,
+            "properties": {
+                "service_id": {"type": "string"},
+                "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                **{channel: COUNT for channel in TRANSACTION_CHANNELS},
+                "digital_take_up": {
+                    "type": ["number", "null"],
+                    "description": "online / all transactions of the month; null when there were none",
+                },
+            },
         },
         "WriteResult": {
             "type": "object",

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request, url_for
 from flask_babel import force_locale
 
-from finder import agency
+from finder import agency, metrics
 from finder.agency import Actor, RecordFormat
 from finder.api.problems import ApiProblem
 from finder.api.views import blueprint
@@ -31,6 +31,10 @@ def _problem(error: agency.AgencyError) -> ApiProblem:
     """The RFC 9457 answer for a refusal of the agency domain."""
     if isinstance(error, agency.Conflict):
         return ApiProblem(409, "Conflict", str(error), _pointers(error.errors))
+    if isinstance(error, metrics.InvalidTransactions):
+        return ApiProblem(
+            422, "Invalid transactions", "The counts have errors; nothing was written.", _pointers(error.errors)
+        )
     if isinstance(error, agency.InvalidInput):
         return ApiProblem(
             422, "Invalid service record", "The record has errors; nothing was written.", _pointers(error.errors)
@@ -237,6 +241,37 @@ def bulk_upsert() -> Response:
         return results
 
     return jsonify(services=_write(actor, work))
+
+
+@blueprint.post("/services/<service_id>/transactions")
+def record_transactions(service_id: str) -> Response:
+    """A month's transactions by channel, for digital take-up: {"month": "YYYY-MM", "online": N, "counter": N,
+    "phone": N, "post": N}; replaces what was entered for that month."""
+    actor = _actor()
+    if request.mimetype != "application/json":
+        raise ApiProblem(415, "Unsupported Media Type", "Send the counts as application/json.")
+    body = _body()
+    if not isinstance(body, dict):
+        raise ApiProblem(
+            422,
+            "Invalid transactions",
+            "The counts are a JSON object.",
+            [{"pointer": "", "detail": "expected an object"}],
+        )
+    month = body.get("month")
+    counts = {key: value for key, value in body.items() if key != "month"}
+
+    def work(session, actor):
+        first = metrics.parse_month(month) if isinstance(month, str) else None
+        row = metrics.record_transactions(session, actor, service_id, first, counts)
+        return {
+            "service_id": row.service_id,
+            "month": row.month.strftime("%Y-%m"),
+            **{channel: getattr(row, channel) for channel in metrics.TRANSACTION_CHANNELS},
+            "digital_take_up": metrics.digital_take_up(row),
+        }
+
+    return jsonify(_write(actor, work))
 
 
 def init_app(app: Flask) -> None:

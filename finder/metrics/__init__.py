@@ -21,7 +21,13 @@ from finder.metrics.events import CHANNELS, EventKind, UsageEvent, UsageLog, flu
 from finder.metrics.report import report_csv, report_text, usage_report
 from finder.metrics.rollup import RollupResult, rollup
 from finder.metrics.transactions import MAX_COUNT as MAX_TRANSACTIONS
-from finder.metrics.transactions import TRANSACTION_CHANNELS, InvalidTransactions, record_transactions
+from finder.metrics.transactions import (
+    TRANSACTION_CHANNELS,
+    InvalidTransactions,
+    digital_take_up,
+    parse_month,
+    record_transactions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +36,13 @@ def init_app(app: Flask, usage_log: UsageLog) -> None:
     """Give the application its usage log and the metrics pages, and the rollup timer when
     FINDER_METRICS_ROLLUP_SECONDS is set."""
     # Imported here: the pages use the agency and web packages, which themselves log usage through this one.
-    from finder.metrics.views import blueprint
+    from finder.metrics import entry, views
+    from finder.metrics.dashboards import NearestAgencies
 
     app.extensions["finder.usage_log"] = usage_log
-    app.register_blueprint(blueprint)
+    app.extensions["finder.metrics.nearest_agencies"] = NearestAgencies()
+    app.register_blueprint(views.blueprint)
+    app.register_blueprint(entry.blueprint)
     settings = app.config["FINDER"]
     if settings.metrics_rollup_seconds:
         timer = _RollupTimer(usage_log.database, settings.metrics_rollup_seconds, settings.metrics_retention_days)
@@ -99,9 +108,11 @@ __all__ = [
     "RollupResult",
     "UsageEvent",
     "UsageLog",
+    "digital_take_up",
     "flush_all",
     "init_app",
     "install_sigterm_handler",
+    "parse_month",
     "record",
     "record_transactions",
     "report_csv",

@@ -2,7 +2,8 @@
 
 `bar_chart` does the arithmetic; the `bar_chart` macro in templates/metrics/charts.html draws it with a <title> and
 <desc> (the chart's text alternative), and every chart sits beside a table of the same numbers. Horizontal bars keep
-long labels (queries, languages, in any script) readable at phone widths.
+long labels (queries, languages, in any script) readable at phone widths. In a right-to-left language the chart is
+mirrored as the page is: labels on the right, bars growing leftwards from them, each value at its bar's far end.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ LABEL_WIDTH = 170
 VALUE_WIDTH = 80
 BAR_HEIGHT = 22
 GAP = 8
+# Between a label or a value and its bar.
+PADDING = 6
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class Bar:
     shown: str  # the value as the page shows it (formatted, or "fewer than 10" on the public page)
     y: int
     width: int
+    x: int  # the bar's left edge
+    label_x: int  # where the label ends (text-anchor "end" in the chart's direction)
+    value_x: int  # where the value starts (text-anchor "start" in the chart's direction)
 
 
 @dataclass(frozen=True)
@@ -31,17 +37,34 @@ class BarChart:
     description: str
     bars: list[Bar]
     height: int
+    direction: str = "ltr"
     width: int = WIDTH
-    label_width: int = LABEL_WIDTH
     bar_height: int = BAR_HEIGHT
 
 
-def bar_chart(title: str, description: str, rows: list[tuple[str, float | None, str]]) -> BarChart:
-    """A chart of (label, value, value as shown) rows; a missing or suppressed value (None) draws no bar."""
+def bar_chart(
+    title: str, description: str, rows: list[tuple[str, float | None, str]], right_to_left: bool = False
+) -> BarChart:
+    """A chart of (label, value, value as shown) rows; a missing or suppressed value (None) draws no bar.
+
+    `right_to_left` mirrors it for a right-to-left page: bars start at the labels on the right and grow leftwards.
+    """
     largest = max((value for _, value, _ in rows if value), default=0)
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     bars = []
     for index, (label, value, shown) in enumerate(rows):
         length = round(room * value / largest) if value and largest else 0
-        bars.append(Bar(label=label, shown=shown, y=GAP + index * (BAR_HEIGHT + GAP), width=length))
-    return BarChart(title=title, description=description, bars=bars, height=GAP + len(rows) * (BAR_HEIGHT + GAP))
+        if right_to_left:
+            start = WIDTH - LABEL_WIDTH  # the bars' common edge, beside the labels
+            x, label_x, value_x = start - length, start + PADDING, start - length - PADDING
+        else:
+            x, label_x, value_x = LABEL_WIDTH, LABEL_WIDTH - PADDING, LABEL_WIDTH + length + PADDING
+        y = GAP + index * (BAR_HEIGHT + GAP)
+        bars.append(Bar(label=label, shown=shown, y=y, width=length, x=x, label_x=label_x, value_x=value_x))
+    return BarChart(
+        title=title,
+        description=description,
+        bars=bars,
+        height=GAP + len(rows) * (BAR_HEIGHT + GAP),
+        direction="rtl" if right_to_left else "ltr",
+    )

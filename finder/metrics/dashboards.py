@@ -4,13 +4,15 @@ public page's small-number suppression. The numbers themselves all come from `us
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -184,6 +186,40 @@ def nearest_agencies(session: Session, query: str, language: str) -> list[str]:
         if len(found) >= NEAREST_AGENCIES:
             break
     return found[:NEAREST_AGENCIES]
+
+
+class NearestAgencies:
+    """`nearest_agencies`, remembered per process: a dashboard shows much the same top failed queries on every load,
+    and each costs several searches.
+
+    An answer is kept while the catalogue is unchanged (its services' count and latest update, read once per page)
+    and for at most CACHE_SECONDS, so that changes to search's vocabulary show soon too.
+    """
+
+    CACHE_SECONDS = 600.0
+    CACHE_SIZE = 2000
+
+    def __init__(self) -> None:
+        self._answers: dict[tuple[str, str], tuple[tuple, float, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def catalogue_stamp(self, session: Session) -> tuple:
+        """What changes whenever a service is added, changed or deleted."""
+        return tuple(session.execute(select(func.count(Service.id), func.max(Service.updated_at))).one())
+
+    def of(self, session: Session, query: str, language: str, stamp: tuple) -> list[str]:
+        """The nearest agencies to a failed query, searched again only when not known for this catalogue."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._answers.get((query, language))
+        if known is not None and known[0] == stamp and known[1] > now:
+            return known[2]
+        agencies = nearest_agencies(session, query, language)
+        with self._lock:
+            if len(self._answers) >= self.CACHE_SIZE:
+                self._answers.clear()
+            self._answers[(query, language)] = (stamp, now + self.CACHE_SECONDS, agencies)
+        return agencies
 
 
 def public_figures(report: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finder.catalogue.models import Base, JSONType
@@ -27,8 +27,9 @@ class UsageEventRow(Base):
     # The query folded (case, accents, spacing) as rollups count it; see events.query_key.
     query_key: Mapped[str | None] = mapped_column(String(200))
     result_count: Mapped[int | None] = mapped_column(Integer)
-    # Not foreign keys: the log outlives services that are later deleted.
-    service_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Not foreign keys: the log outlives services that are later deleted. Not indexed: only rollups read the log,
+    # a range of ids at a time, and an index would cost every event written.
+    service_id: Mapped[str | None] = mapped_column(String(36))
     top_service_id: Mapped[str | None] = mapped_column(String(36))
     useful: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -36,6 +37,9 @@ class UsageEventRow(Base):
     encoding: Mapped[str | None] = mapped_column(String(8))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
+
+# Partial indexes of the query rollups' rows with failed searches.
+_FAILED = {"sqlite_where": text("zero_results > 0"), "postgresql_where": text("zero_results > 0")}
 
 # Rollups: daily counts at three grains, so that each report reads a small table. "" stands for "none" in key
 # columns (not NULL), so that the unique keys match and upserts find their row.
@@ -61,7 +65,7 @@ class UsageDaily(_Counts, Base):
     __table_args__ = (UniqueConstraint("day", "kind", "channel", "language", name="uq_usage_daily_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
@@ -87,23 +91,57 @@ class UsageDailyService(_Counts, Base):
     __table_args__ = (UniqueConstraint("day", "kind", "service_id", "agency_id", name="uq_usage_daily_services_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[str] = mapped_column(String(64))
     # "" when the service is no longer in the catalogue.
     agency_id: Mapped[str] = mapped_column(String(64), index=True)
 
 
-class UsageDailyQuery(Base):
-    """Searches per day, channel, language and folded query, and how many of them found nothing."""
+class UsageMonthlyService(_Counts, Base):
+    """usage_daily_services per month (its first day): what a long range reads instead of its whole months' days."""
 
-    __tablename__ = "usage_daily_queries"
-    __table_args__ = (UniqueConstraint("day", "channel", "language", "query", name="uq_usage_daily_queries_key"),)
+    __tablename__ = "usage_monthly_services"
+    __table_args__ = (
+        UniqueConstraint("month", "kind", "service_id", "agency_id", name="uq_usage_monthly_services_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    day: Mapped[dt.date] = mapped_column(Date, index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    language: Mapped[str] = mapped_column(String(16))
+    month: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class UsageDailyQuery(Base):
+    """Searches per day and folded query, and how many of them found nothing (the unmet-demand ranking's source)."""
+
+    __tablename__ = "usage_daily_queries"
+    __table_args__ = (
+        UniqueConstraint("day", "query", name="uq_usage_daily_queries_key"),
+        # The rows the ranking of failed searches reads: a few percent of the table.
+        Index("ix_usage_daily_queries_failed", "day", "query", "zero_results", **_FAILED),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    query: Mapped[str] = mapped_column(String(200))
+    searches: Mapped[int] = mapped_column(Integer)
+    zero_results: Mapped[int] = mapped_column(Integer)
+
+
+class UsageMonthlyQuery(Base):
+    """Searches per month (its first day) and folded query: what a long range reads instead of its whole months'
+    days."""
+
+    __tablename__ = "usage_monthly_queries"
+    __table_args__ = (
+        UniqueConstraint("month", "query", name="uq_usage_monthly_queries_key"),
+        Index("ix_usage_monthly_queries_failed", "month", "query", "zero_results", **_FAILED),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[dt.date] = mapped_column(Date)
     query: Mapped[str] = mapped_column(String(200))
     searches: Mapped[int] = mapped_column(Integer)
     zero_results: Mapped[int] = mapped_column(Integer)
@@ -116,7 +154,7 @@ class UsageDailyVisitors(Base):
     __table_args__ = (UniqueConstraint("day", "channel", "language", name="uq_usage_daily_visitors_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
     visitors: Mapped[int] = mapped_column(Integer)

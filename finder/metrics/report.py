@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from sqlalchemy import Connection, desc, func, select
+from sqlalchemy import Connection, Table, desc, func, literal_column, select, union_all
 
 from finder.catalogue.models import Service
 from finder.metrics.events import CHANNELS
@@ -22,6 +22,8 @@ from finder.metrics.models import (
     UsageDailyQuery,
     UsageDailyService,
     UsageDailyVisitors,
+    UsageMonthlyQuery,
+    UsageMonthlyService,
 )
 from finder.metrics.transactions import TRANSACTION_CHANNELS
 
@@ -148,44 +150,79 @@ def _visitors(connection: Connection, start: dt.date, end: dt.date) -> dict[str,
 
 
 def _top_zero_result_queries(connection: Connection, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    table = UsageDailyQuery.__table__
-    in_range = [table.c.day >= start, table.c.day <= end]
-    zero = func.sum(table.c.zero_results)
-    # Only the rows with failed searches are ranked (most rows have none), then the top ones' searches are summed.
+    """The queries that most often found nothing, with all their searches: the range's whole months read from the
+    monthly rollup, only its edge days from the daily one."""
+    parts = _parts(UsageDailyQuery.__table__, UsageMonthlyQuery.__table__, start, end)
+    # Only the rows with failed searches are ranked (most rows have none; a partial index holds them), then the top
+    # ones' searches are summed.
+    failed = union_all(
+        *(
+            select(table.c.query, table.c.zero_results).where(
+                column >= low, column < high, table.c.zero_results > literal_column("0")
+            )
+            for table, column, low, high in parts
+        )
+    ).subquery()
+    zero = func.sum(failed.c.zero_results)
     top = connection.execute(
-        select(table.c.query, zero)
-        .where(*in_range, table.c.zero_results > 0)
-        .group_by(table.c.query)
-        .order_by(desc(zero), table.c.query)
-        .limit(TOP_QUERIES)
+        select(failed.c.query, zero).group_by(failed.c.query).order_by(desc(zero), failed.c.query).limit(TOP_QUERIES)
     ).all()
-    searches = dict(
-        connection.execute(
-            select(table.c.query, func.sum(table.c.searches))
-            .where(*in_range, table.c.query.in_([query for query, _ in top]))
-            .group_by(table.c.query)
-        ).all()
-    )
+    if not top:
+        return []
+    queries = [query for query, _ in top]
+    found = union_all(
+        *(
+            select(table.c.query, table.c.searches).where(column >= low, column < high, table.c.query.in_(queries))
+            for table, column, low, high in parts
+        )
+    ).subquery()
+    searches = dict(connection.execute(select(found.c.query, func.sum(found.c.searches)).group_by(found.c.query)).all())
     return [{"query": query, "zero_result_searches": int(z), "searches": int(searches[query])} for query, z in top]
 
 
+def _parts(daily: Table, monthly: Table, start: dt.date, end: dt.date) -> list[tuple[Table, Any, dt.date, dt.date]]:
+    """(table, its date column, from, before) covering start to end: whole months from the monthly rollup, the days
+    before the first whole month and after the last from the daily one."""
+    after = end + dt.timedelta(days=1)
+    first_whole = start if start.day == 1 else _next_month(start)
+    past_whole = after.replace(day=1)  # the first day of the month after the last whole one
+    if first_whole >= past_whole:
+        return [(daily, daily.c.day, start, after)]
+    parts = [(monthly, monthly.c.month, first_whole, past_whole)]
+    if start < first_whole:
+        parts.append((daily, daily.c.day, start, first_whole))
+    if past_whole < after:
+        parts.append((daily, daily.c.day, past_whole, after))
+    return parts
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def _services(connection: Connection, start: dt.date, end: dt.date, agency_id: str | None) -> list[dict[str, Any]]:
-    """Per service: views, click-outs to apply online (the digital-uptake signal), feedback, top-result searches."""
-    table = UsageDailyService.__table__
-    where = [table.c.day >= start, table.c.day <= end]
-    if agency_id is not None:
-        where.append(table.c.agency_id == agency_id)
+    """Per service: views, click-outs to apply online (the digital-uptake signal), feedback, top-result searches;
+    whole months read from the monthly rollup."""
+    daily, monthly = UsageDailyService.__table__, UsageMonthlyService.__table__
+    counted = union_all(
+        *(
+            select(
+                table.c.service_id, table.c.agency_id, table.c.kind, table.c.events, table.c.useful, table.c.not_useful
+            )
+            .where(column >= low, column < high)
+            .where(*([] if agency_id is None else [table.c.agency_id == agency_id]))
+            for table, column, low, high in _parts(daily, monthly, start, end)
+        )
+    ).subquery()
     rows = connection.execute(
         select(
-            table.c.service_id,
-            table.c.agency_id,
-            table.c.kind,
-            func.sum(table.c.events),
-            func.sum(table.c.useful),
-            func.sum(table.c.not_useful),
-        )
-        .where(*where)
-        .group_by(table.c.service_id, table.c.agency_id, table.c.kind)
+            counted.c.service_id,
+            counted.c.agency_id,
+            counted.c.kind,
+            func.sum(counted.c.events),
+            func.sum(counted.c.useful),
+            func.sum(counted.c.not_useful),
+        ).group_by(counted.c.service_id, counted.c.agency_id, counted.c.kind)
     ).all()
     services: dict[str, dict[str, Any]] = {}
     for service_id, agency, kind, events, useful, not_useful in rows:

@@ -1,7 +1,7 @@
 """Daily rollups of the usage log: incremental, idempotent, one run at a time; then retention of raw events.
 
-A run adds the events after the watermark (the last event id rolled up) to the daily count tables, moves the
-watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
+A run counts the events after the watermark (the last event id rolled up) once into a staging table, adds those
+counts to the daily (and, for queries and services, monthly) count tables, moves the watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
 changes nothing, and running again only picks up what is new. Every run starts by locking the one
 metrics_rollup_state row (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so concurrent runs
 (cron, several server processes) queue up and the second finds nothing left to do.
@@ -12,7 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, literal, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from finder.catalogue.models import Service, utcnow
@@ -25,6 +42,8 @@ from finder.metrics.models import (
     UsageDailyService,
     UsageDailyVisitors,
     UsageEventRow,
+    UsageMonthlyQuery,
+    UsageMonthlyService,
 )
 
 EVENTS = UsageEventRow.__table__
@@ -59,8 +78,10 @@ def rollup(database: Database, retention_days: int, now: dt.datetime | None = No
                 connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
             new = and_(EVENTS.c.id > low, EVENTS.c.id <= high)
             count = connection.scalar(select(func.count()).where(new)) or 0
-            _add_counts(connection, new)
-            _add_queries(connection, new)
+            _stage(connection, new)
+            _add_counts(connection)
+            _add_queries(connection)
+            STAGE.drop(connection)
             _recount_visitors(connection, new, cutoff.date())
             connection.execute(update(STATE).where(STATE.c.id == 1).values(last_event_id=high))
         watermark = max(low, high)
@@ -93,58 +114,109 @@ def _day(column) -> ColumnElement:
     return func.date(column)
 
 
-def _counts() -> list[ColumnElement]:
+def _month(connection: Connection, day: ColumnElement) -> ColumnElement:
+    """The first day of a day's month, in the form the dialect stores a Date."""
+    if connection.dialect.name == "postgresql":
+        return cast(func.date_trunc("month", day), Date)
+    return func.date(day, "start of month")
+
+
+# The new events counted once at the finest grain that any rollup needs, joined to their services' agencies: every
+# rollup table is then grouped from this narrow table instead of from the events again. Temporary: it lives in the
+# rollup's transaction only (dropped at its end, and gone with it if the run fails).
+STAGE = Table(
+    "usage_rollup_stage",
+    MetaData(),
+    Column("day", Date),
+    Column("kind", String(32)),
+    Column("channel", String(16)),
+    Column("language", String(16)),
+    Column("service_id", String(64)),  # a search's top result; NULL for events about no service
+    Column("agency_id", String(64)),  # "" when the service is not (or no longer) in the catalogue
+    Column("query", String(200)),  # a search's folded query; NULL for other events
+    *(Column(name, Integer) for name in ("events", "zero_results", "useful", "not_useful", "segments")),
+    prefixes=["TEMPORARY"],
+)
+COUNT_NAMES = ("events", "zero_results", "useful", "not_useful", "segments")
+
+
+def _stage(connection: Connection, new: ColumnElement) -> None:
     kind, useful = EVENTS.c.kind, EVENTS.c.useful
-    return [
-        func.count().label("events"),
-        func.sum(case((and_(kind == "search", EVENTS.c.result_count == 0), 1), else_=0)).label("zero_results"),
-        func.sum(case((useful.is_(True), 1), else_=0)).label("useful"),
-        func.sum(case((useful.is_(False), 1), else_=0)).label("not_useful"),
-        func.coalesce(func.sum(EVENTS.c.segments), 0).label("segments"),
-    ]
-
-
-def _add_counts(connection: Connection, new: ColumnElement) -> None:
-    day = _day(EVENTS.c.occurred_at).label("day")
     # A search is about its top result; every other event about its own service.
-    service_id = case((EVENTS.c.kind == "search", EVENTS.c.top_service_id), else_=EVENTS.c.service_id)
-    totals = select(day, EVENTS.c.kind, EVENTS.c.channel, EVENTS.c.language, *_counts()).where(new)
-    _upsert(connection, UsageDaily, totals.group_by(day, EVENTS.c.kind, EVENTS.c.channel, EVENTS.c.language))
-
-    by_agency = (
-        select(SERVICES.c.agency_id, day, EVENTS.c.kind, EVENTS.c.channel, *_counts())
-        .select_from(EVENTS.join(SERVICES, SERVICES.c.id == service_id))
-        .where(new)
-        .group_by(SERVICES.c.agency_id, day, EVENTS.c.kind, EVENTS.c.channel)
-    )
-    _upsert(connection, UsageDailyAgency, by_agency)
-
-    agency_id = func.coalesce(SERVICES.c.agency_id, literal(""))
-    by_service = (
-        select(day, EVENTS.c.kind, service_id.label("service_id"), agency_id.label("agency_id"), *_counts())
-        .select_from(EVENTS.outerjoin(SERVICES, SERVICES.c.id == service_id))
-        .where(new, service_id.is_not(None))
-        .group_by(day, EVENTS.c.kind, service_id, agency_id)
-    )
-    _upsert(connection, UsageDailyService, by_service)
-
-
-def _add_queries(connection: Connection, new: ColumnElement) -> None:
-    day = _day(EVENTS.c.occurred_at).label("day")
-    query = EVENTS.c.query_key.label("query")
-    searches = (
+    service_id = case((kind == "search", EVENTS.c.top_service_id), else_=EVENTS.c.service_id)
+    query = case((kind == "search", EVENTS.c.query_key))
+    day = _day(EVENTS.c.occurred_at)
+    grouped = (
         select(
-            day,
+            day.label("day"),
+            kind,
             EVENTS.c.channel,
             EVENTS.c.language,
-            query,
-            func.count().label("searches"),
-            func.sum(case((EVENTS.c.result_count == 0, 1), else_=0)).label("zero_results"),
+            service_id.label("service_id"),
+            query.label("query"),
+            func.count().label("events"),
+            func.sum(case((and_(kind == "search", EVENTS.c.result_count == 0), 1), else_=0)).label("zero_results"),
+            func.sum(case((useful.is_(True), 1), else_=0)).label("useful"),
+            func.sum(case((useful.is_(False), 1), else_=0)).label("not_useful"),
+            func.coalesce(func.sum(EVENTS.c.segments), 0).label("segments"),
         )
-        .where(new, EVENTS.c.kind == "search", EVENTS.c.query_key.is_not(None))
-        .group_by(day, EVENTS.c.channel, EVENTS.c.language, EVENTS.c.query_key)
+        .where(new)
+        .group_by(day, kind, EVENTS.c.channel, EVENTS.c.language, service_id, query)
+        .subquery()
     )
-    _upsert(connection, UsageDailyQuery, searches)
+    # Joined after grouping: far fewer rows to look up than events.
+    rows = select(
+        grouped.c.day,
+        grouped.c.kind,
+        grouped.c.channel,
+        grouped.c.language,
+        grouped.c.service_id,
+        func.coalesce(SERVICES.c.agency_id, literal("")).label("agency_id"),
+        grouped.c.query,
+        *(grouped.c[name] for name in COUNT_NAMES),
+    ).select_from(grouped.outerjoin(SERVICES, SERVICES.c.id == grouped.c.service_id))
+    STAGE.drop(connection, checkfirst=True)
+    STAGE.create(connection)
+    connection.execute(STAGE.insert().from_select([c.name for c in STAGE.columns], rows))
+
+
+def _sums() -> list[ColumnElement]:
+    return [func.sum(STAGE.c[name]).label(name) for name in COUNT_NAMES]
+
+
+def _add_counts(connection: Connection) -> None:
+    stage = STAGE.c
+    totals = select(stage.day, stage.kind, stage.channel, stage.language, *_sums())
+    _upsert(connection, UsageDaily, totals.group_by(stage.day, stage.kind, stage.channel, stage.language))
+    by_agency = (
+        select(stage.agency_id, stage.day, stage.kind, stage.channel, *_sums())
+        .where(stage.agency_id != "")
+        .group_by(stage.agency_id, stage.day, stage.kind, stage.channel)
+    )
+    _upsert(connection, UsageDailyAgency, by_agency)
+    by_service = (
+        select(stage.day, stage.kind, stage.service_id, stage.agency_id, *_sums())
+        .where(stage.service_id.is_not(None))
+        .group_by(stage.day, stage.kind, stage.service_id, stage.agency_id)
+    )
+    _upsert(connection, UsageDailyService, by_service)
+    month = _month(connection, stage.day).label("month")
+    by_service_month = (
+        select(month, stage.kind, stage.service_id, stage.agency_id, *_sums())
+        .where(stage.service_id.is_not(None))
+        .group_by(month, stage.kind, stage.service_id, stage.agency_id)
+    )
+    _upsert(connection, UsageMonthlyService, by_service_month)
+
+
+def _add_queries(connection: Connection) -> None:
+    stage = STAGE.c
+    searches = [func.sum(stage.events).label("searches"), func.sum(stage.zero_results).label("zero_results")]
+    daily = select(stage.day, stage.query, *searches).where(stage.query.is_not(None)).group_by(stage.day, stage.query)
+    _upsert(connection, UsageDailyQuery, daily)
+    month = _month(connection, stage.day).label("month")
+    monthly = select(month, stage.query, *searches).where(stage.query.is_not(None)).group_by(month, stage.query)
+    _upsert(connection, UsageMonthlyQuery, monthly)
 
 
 def _recount_visitors(connection: Connection, new: ColumnElement, first_kept: dt.date) -> None:
@@ -181,15 +253,19 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 
 def _visitors(first_day: dt.date, last_day: dt.date):
-    day = _day(EVENTS.c.occurred_at).label("day")
-    return (
-        select(day, EVENTS.c.channel, EVENTS.c.language, func.count(EVENTS.c.visitor.distinct()).label("visitors"))
+    # DISTINCT first, then counted: PostgreSQL can hash the distinct rows, where count(DISTINCT) sorts every group.
+    seen = (
+        select(_day(EVENTS.c.occurred_at).label("day"), EVENTS.c.channel, EVENTS.c.language, EVENTS.c.visitor)
         .where(
             EVENTS.c.occurred_at >= dt.datetime.combine(first_day, dt.time()),
             EVENTS.c.occurred_at < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
             EVENTS.c.visitor.is_not(None),
         )
-        .group_by(day, EVENTS.c.channel, EVENTS.c.language)
+        .distinct()
+        .subquery()
+    )
+    return select(seen.c.day, seen.c.channel, seen.c.language, func.count().label("visitors")).group_by(
+        seen.c.day, seen.c.channel, seen.c.language
     )
 
 

@@ -9,6 +9,7 @@ them (`finder metrics rollup` from cron, or the server's timer); they never roll
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -23,11 +24,9 @@ from finder.metrics.charts import bar_chart
 from finder.metrics.dashboards import CHANNELS, FilterError, Filters
 from finder.metrics.report import report_csv, usage_report
 from finder.web.errors import page as error_page
-from finder.web.language import from_url_prefix, page_language
+from finder.web.language import RIGHT_TO_LEFT, from_url_prefix, page_language
 
-blueprint = Blueprint(
-    "metrics", __name__, template_folder="templates", static_folder="static", static_url_path="/metrics/static"
-)
+blueprint = Blueprint("metrics", __name__, template_folder="templates")
 # Where the agency pages edit the search vocabulary (synonyms and best bets); served by the agency web pages.
 VOCABULARY_PATH = "/agency/vocabulary"
 ALL_AGENCIES = 1000
@@ -133,8 +132,10 @@ def _dashboard(scope: str, agency: Any, **context: Any) -> Any:
         return _download(Response(report_csv(report, filters.table), mimetype="text/csv"), filters, name, "csv")
     session, settings = request_session(), current_app.config["FINDER"]
     language = page_language()
+    nearest = current_app.extensions["finder.metrics.nearest_agencies"]
+    stamp = nearest.catalogue_stamp(session)
     unmet = [
-        {**row, "agencies": dashboards.nearest_agencies(session, row["query"], language)}
+        {**row, "agencies": nearest.of(session, row["query"], language, stamp)}
         for row in report["top_zero_result_queries"]
     ]
     return render_template(
@@ -201,8 +202,9 @@ def _public_cell(value: Any) -> str:
 
 
 def _charts(report: dict[str, Any], language: str) -> dict[str, Any]:
+    chart = partial(bar_chart, right_to_left=language in RIGHT_TO_LEFT)
     charts = {
-        "channels": bar_chart(
+        "channels": chart(
             _("Searches by channel"),
             _("Bar chart of the number of searches on each channel; the table below gives the same numbers."),
             [
@@ -210,7 +212,7 @@ def _charts(report: dict[str, Any], language: str) -> dict[str, Any]:
                 for c, n in report["searches"]["by_channel"].items()
             ],
         ),
-        "funnel": bar_chart(
+        "funnel": chart(
             _("From search to applying online"),
             _("Bar chart of searches, service page views and click-throughs to apply online."),
             [
@@ -220,7 +222,7 @@ def _charts(report: dict[str, Any], language: str) -> dict[str, Any]:
         ),
     }
     if report["searches_by_language"]:
-        charts["languages"] = bar_chart(
+        charts["languages"] = chart(
             _("Searches by language"),
             _("Bar chart of the number of searches in each language; the table below gives the same numbers."),
             [
@@ -229,7 +231,7 @@ def _charts(report: dict[str, Any], language: str) -> dict[str, Any]:
             ],
         )
     if report["top_zero_result_queries"]:
-        charts["unmet"] = bar_chart(
+        charts["unmet"] = chart(
             _("Top searches that found nothing"),
             _("Bar chart of the searches that most often found nothing; the table below lists them with actions."),
             [
@@ -242,8 +244,9 @@ def _charts(report: dict[str, Any], language: str) -> dict[str, Any]:
 
 def _public_charts(figures: dict[str, Any]) -> dict[str, Any]:
     language = page_language()
+    chart = partial(bar_chart, right_to_left=language in RIGHT_TO_LEFT)
     return {
-        "channels": bar_chart(
+        "channels": chart(
             _("Searches by channel"),
             _("Bar chart of the number of searches on each channel; the table below gives the same numbers."),
             [
@@ -251,7 +254,7 @@ def _public_charts(figures: dict[str, Any]) -> dict[str, Any]:
                 for c, n in figures["searches"]["by_channel"].items()
             ],
         ),
-        "languages": bar_chart(
+        "languages": chart(
             _("Searches by language"),
             _("Bar chart of the number of searches in each language; the table below gives the same numbers."),
             [

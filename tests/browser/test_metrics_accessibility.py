@@ -1,5 +1,6 @@
-"""WCAG 2.1 AA on the metrics pages: axe-core on the public performance page and the coordinator's dashboard, in
-English and Arabic, at phone and desktop widths, with rolled-up traffic so that every table and chart is drawn."""
+"""WCAG 2.1 AA on the metrics pages: axe-core on the public performance page, the coordinator's dashboard and a
+service's transactions page (with its form's errors shown), in English and Arabic, at phone and desktop widths, with
+rolled-up traffic so that every table and chart is drawn."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from finder import agency, metrics
 from finder.agency import User
+from finder.catalogue.models import Service
 from finder.metrics import EventKind, UsageEvent
 from tests.browser import axe
 from tests.browser.conftest import LANGUAGES, WIDTHS
@@ -55,21 +57,38 @@ def signed_in(page, live_server, session_id: str) -> None:
     page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url}])
 
 
+@pytest.fixture(scope="module")
+def service_id(live_server) -> str:
+    with live_server.app.extensions["finder.db"].sessions() as session:
+        return session.scalars(select(Service.id).order_by(Service.slug)).first()
+
+
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("page_type", ("performance", "coordinator"))
-def test_axe_finds_no_wcag_violation_on_the_metrics_pages(new_page, live_server, traffic, page_type, language, width):
+@pytest.mark.parametrize("page_type", ("performance", "coordinator", "transactions"))
+def test_axe_finds_no_wcag_violation_on_the_metrics_pages(
+    new_page, live_server, traffic, service_id, page_type, language, width
+):
     page = new_page(WIDTHS[width], language=language, bypass_csp=True)
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    if page_type == "coordinator":
+    if page_type == "performance":
+        path = f"/{language}/performance?to={today}"
+    else:
         signed_in(page, live_server, traffic)
         page.context.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
         path = f"/coordinator/metrics?to={today}"
-    else:
-        path = f"/{language}/performance?to={today}"
+        if page_type == "transactions":
+            path = f"/agency/services/{service_id}/transactions"
     response = page.goto(path)
     assert response.status == 200, f"{page.url}: HTTP {response.status}"
+    if page_type == "transactions":
+        # Sent with a bad month and a bad count: the error summary and the fields' errors are checked too.
+        page.fill("#month", "2026-13")
+        page.fill("#online", "-3")
+        page.click("main form button[type=submit]")
+        assert page.locator(".error-summary li").count() >= 2
+    else:
+        assert page.locator("svg[role=img] desc").count() >= 2
     assert page.locator("html").get_attribute("lang") == language
-    assert page.locator("svg[role=img] desc").count() >= 2
     found = axe.violations(page)
     assert not found, f"{page.url} at {width} px:\n{axe.report(found)}"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
+from flask_login.utils import _create_identifier
 
-from finder import metrics
+from finder import agency, metrics
+from finder.agency import Role, passwords
 from finder.catalogue import import_path
 from finder.catalogue.models import derived_id
 from finder.metrics import EventKind, UsageEvent
@@ -18,6 +23,43 @@ PASSPORT = derived_id("service", "renew-passport")
 BIRTH = derived_id("service", "register-birth")
 TRAVEL_AGENCY = derived_id("agency", "travel-office")
 CIVIL_AGENCY = derived_id("agency", "civil-registry")
+PASSWORD = "Tangerine-Lighthouse-907"
+CELL = re.compile(r'data-cell="([^"]+)">([^<]*)<')
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """The production argon2 cost takes a second a hash on a busy machine; these tests check pages, not hashing."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def people(app, db, catalogue) -> dict[str, str]:
+    """Session ids (as Flask-Login stores them) of a coordinator and of people of the two agencies."""
+    with app.app_context(), db.transaction() as session:
+        users = {"coordinator": agency.create_coordinator(session, "coord@gov.example", PASSWORD)}
+        for name, role, agency_id in (
+            ("travel_admin", Role.AGENCY_ADMIN, TRAVEL_AGENCY),
+            ("travel_editor", Role.AGENCY_EDITOR, TRAVEL_AGENCY),
+            ("civil_editor", Role.AGENCY_EDITOR, CIVIL_AGENCY),
+        ):
+            users[name] = agency.create_user(session, f"{name}@gov.example", PASSWORD, role, agency_id)
+        return {name: user.get_id() for name, user in users.items()}
+
+
+def sign_in(app, client, session_id: str | None) -> None:
+    """Sign in as the agency pages would (their sign-in page is built elsewhere): the session Flask-Login reads."""
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()  # "strong" session protection ties a session to address and browser
+    with client.session_transaction() as session:
+        session.clear()
+        if session_id is not None:
+            session.update({"_user_id": session_id, "_id": identifier, "_fresh": True})
+
+
+def cells(page: str) -> dict[str, str]:
+    """The numbers a page shows, by their data-cell name."""
+    return {name: html.unescape(text).strip() for name, text in CELL.findall(page)}
 
 
 @pytest.fixture

@@ -10,53 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
-from flask_login.utils import _create_identifier
 
-from finder import agency, metrics
-from finder.agency import Role, passwords
+from finder.catalogue.models import Service
 from finder.metrics import dashboards
-from finder.metrics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart
+from finder.metrics.charts import LABEL_WIDTH, PADDING, VALUE_WIDTH, WIDTH, bar_chart
 from tests.channels.twilio.conftest import TOKEN, Phone
-from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, drive_traffic
+from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY, cells, drive_traffic, sign_in
 from tests.web.test_marked_strings import unmarked_in_template
 
-PASSWORD = "Tangerine-Lighthouse-907"
-CELL = re.compile(r'data-cell="([^"]+)">([^<]*)<')
 TEMPLATES = Path(__file__).resolve().parents[2] / "finder" / "metrics" / "templates"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
-@pytest.fixture
-def people(app, db, catalogue) -> dict[str, str]:
-    """Session ids (as Flask-Login stores them) of a coordinator and of people of the two agencies."""
-    with app.app_context(), db.transaction() as session:
-        users = {"coordinator": agency.create_coordinator(session, "coord@gov.example", PASSWORD)}
-        for name, role, agency_id in (
-            ("travel_admin", Role.AGENCY_ADMIN, TRAVEL_AGENCY),
-            ("travel_editor", Role.AGENCY_EDITOR, TRAVEL_AGENCY),
-            ("civil_editor", Role.AGENCY_EDITOR, CIVIL_AGENCY),
-        ):
-            users[name] = agency.create_user(session, f"{name}@gov.example", PASSWORD, role, agency_id)
-        return {name: user.get_id() for name, user in users.items()}
-
-
-def sign_in(app, client, session_id: str | None) -> None:
-    """Sign in as the agency pages would (their sign-in page is built elsewhere): the session Flask-Login reads."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()  # "strong" session protection ties a session to address and browser
-    with client.session_transaction() as session:
-        session.clear()
-        if session_id is not None:
-            session.update({"_user_id": session_id, "_id": identifier, "_fresh": True})
-
-
-def cells(page: str) -> dict[str, str]:
-    return {name: html.unescape(text).strip() for name, text in CELL.findall(page)}
 
 
 def cli_report(app, *args: str) -> str:
@@ -153,6 +115,24 @@ def test_unmet_demand_is_turned_into_actions(app, client, people, db):
     with app.test_request_context(), db.sessions() as session:
         assert dashboards.nearest_agencies(session, "qqqzzx passport", "en") == ["Travel Office"]
         assert dashboards.nearest_agencies(session, "qqqzzx", "en") == []
+
+
+def test_the_nearest_agencies_are_searched_once_per_catalogue(app, client, people, db, monkeypatch):
+    drive_traffic(app, client)
+    cli_report(app)
+    sign_in(app, client, people["coordinator"])
+    asked = []
+    search_once = dashboards.nearest_agencies
+    monkeypatch.setattr(dashboards, "nearest_agencies", lambda *args: asked.append(args[1:]) or search_once(*args))
+    first = client.get(f"/coordinator/metrics?{today_range()}").get_data(as_text=True)
+    assert asked == [("qqqzzx", "en")]
+    assert client.get(f"/coordinator/metrics?{today_range()}").get_data(as_text=True) == first
+    assert asked == [("qqqzzx", "en")]
+    # A changed catalogue may bring a service near: asked again.
+    with db.transaction() as session:
+        session.get(Service, PASSPORT).updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    client.get(f"/coordinator/metrics?{today_range()}")
+    assert asked == [("qqqzzx", "en")] * 2
 
 
 def test_an_agency_dashboard_shows_its_own_services_only(app, client, people):
@@ -360,19 +340,12 @@ def test_bad_transaction_counts_are_refused(app, catalogue, args, option):
     assert result.exit_code == 2 and option in result.output, result.output
 
 
-def test_the_domain_refuses_counts_it_cannot_use(app, db, catalogue):
-    good = {"online": 1, "counter": 2, "phone": 3, "post": 4}
-    with db.transaction() as session:
-        for service_id, counts in (
-            ("no-such-service", good),
-            (PASSPORT, {**good, "fax": 1}),
-            (PASSPORT, {**good, "post": -4}),
-            (PASSPORT, {**good, "post": "4"}),
-        ):
-            with pytest.raises(metrics.InvalidTransactions):
-                metrics.record_transactions(session, service_id, dt.date(2026, 3, 5), counts)
-        row = metrics.record_transactions(session, PASSPORT, dt.date(2026, 3, 5), good)
-        assert row.month == dt.date(2026, 3, 1)
+def test_a_month_not_begun_is_refused_by_the_command(app, catalogue):
+    today = dt.datetime.now(dt.UTC).date()
+    month = (today.replace(day=28) + dt.timedelta(days=5)).strftime("%Y-%m")
+    counts = ["--online", "1", "--counter", "1", "--phone", "1", "--post", "1"]
+    result = app.test_cli_runner().invoke(args=["metrics", "transactions", "renew-passport", "--month", month, *counts])
+    assert result.exit_code == 2 and "'--month'" in result.output and "not begun" in result.output, result.output
 
 
 def test_bar_lengths_are_proportional_and_missing_values_draw_no_bar():
@@ -395,3 +368,37 @@ def test_a_language_tag_babel_does_not_know_is_shown_as_its_code(app, client, pe
     assert page.status_code == 200
     assert cells(page.get_data(as_text=True))["language-yes"] == "12"
     assert dashboards.language_name("yes", "fr") == "yes" and dashboards.language_name("fr", "en") == "French"
+
+
+def test_a_right_to_left_chart_is_the_mirror_image_of_the_left_to_right_one():
+    rows = [("a", 40, "40"), ("b", 10, "10"), ("c", None, "fewer than 10")]
+    ltr, rtl = bar_chart("t", "d", rows), bar_chart("t", "d", rows, right_to_left=True)
+    assert (ltr.direction, rtl.direction) == ("ltr", "rtl")
+    for left, right in zip(ltr.bars, rtl.bars, strict=True):
+        assert right.width == left.width and right.y == left.y
+        # Bars grow leftwards from the labels' edge; labels sit to their right, values at their far (left) end.
+        assert right.x + right.width == WIDTH - LABEL_WIDTH
+        assert right.x == WIDTH - (left.x + left.width)
+        assert right.label_x == WIDTH - left.label_x > right.x + right.width
+        assert right.value_x == WIDTH - left.value_x == right.x - PADDING
+
+
+SVG_TEXT = re.compile(r'<text class="(label|value)" x="(\d+)"')
+SVG_BAR = re.compile(r'<rect class="bar" x="(\d+)" y="\d+" width="(\d+)"')
+
+
+def test_charts_on_arabic_pages_draw_right_to_left(app, client, people):
+    drive_traffic(app, client)
+    cli_report(app)  # rolls up
+    pages = {lang: client.get(f"/{lang}/performance?{today_range()}").get_data(as_text=True) for lang in ("en", "ar")}
+    assert 'direction="ltr"' in pages["en"] and 'direction="rtl"' in pages["ar"]
+    english, arabic = SVG_BAR.findall(pages["en"]), SVG_BAR.findall(pages["ar"])
+    assert english and len(english) == len(arabic)
+    for (left_x, left_width), (right_x, right_width) in zip(english, arabic, strict=True):
+        assert left_width == right_width and int(left_x) == LABEL_WIDTH
+        assert int(right_x) + int(right_width) == WIDTH - LABEL_WIDTH
+    labels = [int(x) for kind, x in SVG_TEXT.findall(pages["ar"]) if kind == "label"]
+    assert labels and all(x > WIDTH - LABEL_WIDTH for x in labels)
+    sign_in(app, client, people["coordinator"])
+    coordinator = client.get(f"/coordinator/metrics?{today_range()}", headers={"Accept-Language": "ar"})
+    assert 'direction="rtl"' in coordinator.get_data(as_text=True)

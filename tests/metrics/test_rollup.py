@@ -18,6 +18,8 @@ from finder.metrics.models import (
     UsageDailyService,
     UsageDailyVisitors,
     UsageEventRow,
+    UsageMonthlyQuery,
+    UsageMonthlyService,
 )
 from tests.metrics.conftest import BIRTH, CIVIL_AGENCY, PASSPORT, TRAVEL_AGENCY
 
@@ -53,7 +55,15 @@ def tables(db):
     """Every rollup table as sorted tuples (no ids)."""
     out = {}
     with db.engine.connect() as connection:
-        for model in (UsageDaily, UsageDailyAgency, UsageDailyService, UsageDailyQuery, UsageDailyVisitors):
+        for model in (
+            UsageDaily,
+            UsageDailyAgency,
+            UsageDailyService,
+            UsageDailyQuery,
+            UsageMonthlyQuery,
+            UsageMonthlyService,
+            UsageDailyVisitors,
+        ):
             table = model.__table__
             columns = [c for c in table.columns if c.name != "id"]
             out[model.__tablename__] = sorted(tuple(map(str, row)) for row in connection.execute(select(*columns)))
@@ -85,7 +95,7 @@ def test_rollup_is_exact_incremental_and_idempotent(app, db, catalogue):
         ]
     )
     assert after_first["usage_daily_queries"] == sorted(
-        [("2026-11-20", "web", "en", "passport", "2", "0"), ("2026-11-20", "sms", "fr", "passeport perdu", "1", "1")]
+        [("2026-11-20", "passport", "2", "0"), ("2026-11-20", "passeport perdu", "1", "1")]
     )
     assert after_first["usage_daily_agencies"] == sorted(
         [
@@ -111,7 +121,7 @@ def test_rollup_is_exact_incremental_and_idempotent(app, db, catalogue):
     assert metrics.rollup(db, 90, now=NOW).events == 2
     after_second = tables(db)
     assert ("2026-11-20", "search", "web", "en", "4", "0", "0", "0", "0") in after_second["usage_daily"]
-    assert ("2026-11-20", "web", "en", "passport", "4", "0") in after_second["usage_daily_queries"]
+    assert ("2026-11-20", "passport", "4", "0") in after_second["usage_daily_queries"]
     assert ("2026-11-20", "web", "en", "3") in after_second["usage_daily_visitors"]
     assert metrics.rollup(db, 90, now=NOW).events == 0
     assert tables(db) == after_second
@@ -194,3 +204,59 @@ def test_the_rollup_command(app, db, catalogue):
     assert "Rolled up 1 events (up to event" in result.output and "older than 90 days" in result.output
     again = app.test_cli_runner().invoke(args=["metrics", "rollup"])
     assert "Rolled up 0 events" in again.output
+
+
+# Failed searches on days around month ends: (when, query, found).
+SEARCHES_OVER_MONTHS = [
+    (dt.datetime(2026, 1, 31, 23, 0), "parking", 0),
+    (dt.datetime(2026, 2, 1, 0, 30), "parking", 0),
+    (dt.datetime(2026, 2, 14, 8, 0), "fishing", 0),
+    (dt.datetime(2026, 2, 14, 9, 0), "fishing", 3),
+    (dt.datetime(2026, 2, 28, 12, 0), "parking", 2),
+    (dt.datetime(2026, 3, 1, 12, 0), "fishing", 0),
+    (dt.datetime(2026, 3, 1, 13, 0), "fishing", 0),
+    (dt.datetime(2026, 3, 31, 23, 59), "dog licence", 0),
+    (dt.datetime(2026, 4, 1, 0, 0), "parking", 0),
+    (dt.datetime(2026, 4, 2, 0, 0), "dog licence", 0),
+]
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("2026-01-01", "2026-04-30"),  # whole months only
+        ("2026-01-31", "2026-04-01"),  # an edge day on each side
+        ("2026-02-01", "2026-02-28"),  # one whole month
+        ("2026-02-14", "2026-03-01"),  # no whole month
+        ("2026-03-01", "2026-03-31"),
+        ("2026-02-02", "2026-03-31"),  # edge days, then a whole month
+        ("2026-02-01", "2026-03-30"),  # a whole month, then edge days
+        ("2026-01-15", "2026-02-28"),  # edge days, then a whole month
+        ("2026-04-02", "2026-04-02"),
+        ("2026-05-01", "2026-06-30"),  # nothing
+    ],
+)
+def test_queries_and_services_are_exact_whatever_the_months_the_range_cuts(app, db, catalogue, start, end):
+    events = [search(when, query=query, found=found) for when, query, found in SEARCHES_OVER_MONTHS]
+    views = [view(when) for when, _query, found in SEARCHES_OVER_MONTHS if found]
+    record(app, *events, *views)
+    metrics.rollup(db, retention_days=400, now=NOW)
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    expected: dict[str, list[int]] = {}
+    for when, query, found in SEARCHES_OVER_MONTHS:
+        if first <= when.date() <= last:
+            counts = expected.setdefault(query, [0, 0])
+            counts[0] += found == 0
+            counts[1] += 1
+    wanted = sorted(
+        ({"query": q, "zero_result_searches": z, "searches": n} for q, (z, n) in expected.items() if z),
+        key=lambda row: (-row["zero_result_searches"], row["query"]),
+    )
+    in_range = [when for when, _query, found in SEARCHES_OVER_MONTHS if found and first <= when.date() <= last]
+    with db.engine.connect() as connection:
+        report = metrics.usage_report(connection, first, last)
+        agency_report = metrics.usage_report(connection, first, last, TRAVEL_AGENCY)
+    assert report["top_zero_result_queries"] == wanted
+    for services in (report["services"], agency_report["services"]):
+        counted = {row["service_id"]: (row["top_result_searches"], row["service_views"]) for row in services}
+        assert counted == ({PASSPORT: (len(in_range), len(in_range))} if in_range else {})
