@@ -30,7 +30,7 @@ def _published(slug: str) -> Service:
 def _retired_or_not_found(slug: str) -> None:
     """A retired service's address keeps answering (bookmarks, printed leaflets, old links to "Start now"): 410 Gone
     with a page that says so and points to the service that replaced it."""
-    retired = catalogue.retired_service(request_session(), slug)
+    retired = catalogue.retired_service(catalogue_session(), slug)
     if retired is None:
         abort(404)
     service, replacement = retired
