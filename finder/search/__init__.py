@@ -13,6 +13,7 @@ import heapq
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -165,7 +166,7 @@ def _search(
         if matches:
             break
     # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
-    text_scores = dict(heapq.nsmallest(limit, matches, key=lambda match: (-match[1], match[0])))
+    text_scores = dict(_best(matches, limit))
     matched = {sid for sid, _ in matches}
 
     event_services: set[str] = set()
@@ -203,6 +204,15 @@ def _search(
         life_events=plan.life_events,
         facets=facets,
     )
+
+
+def _best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """The `limit` best matches, ties broken by service id. Scores are compared alone first (cheap for the
+    thousands of matches of a broad query), then the few at or above the cut-off are ordered exactly."""
+    if len(matches) <= limit:
+        return sorted(matches, key=lambda match: (-match[1], match[0]))
+    cut_off = heapq.nlargest(limit, matches, key=itemgetter(1))[-1][1]
+    return sorted((m for m in matches if m[1] >= cut_off), key=lambda match: (-match[1], match[0]))[:limit]
 
 
 def _hits(
