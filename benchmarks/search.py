@@ -200,6 +200,7 @@ def gunicorn(app_spec: str, env: dict[str, str]):
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,  # the project's gunicorn.conf.py logs each request there
     )
     try:
         for _ in range(100):
