@@ -79,8 +79,14 @@ class FinderCatalogue:
 
     def search(self, text: str, language: str, *, life_event: str | None, offset: int, limit: int) -> Found:
         """Published services for a message, the `limit` after the first `offset`, best first."""
+        # A message shows no facet counts: they need not be counted.
         request = search.SearchRequest(
-            text=text, language=language, life_event=life_event, page=1, per_page=min(offset + limit, 200)
+            text=text,
+            language=language,
+            life_event=life_event,
+            page=1,
+            per_page=min(offset + limit, 200),
+            facets=False,
         )
         try:
             results = search.search(self.session, request)

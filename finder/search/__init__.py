@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
 from finder.catalogue.translation import candidates as language_candidates
-from finder.search import backends, indexing, query, vocabulary
+from finder.search import backends, cache, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
 from finder.search.indexing import SearchSettings
@@ -38,8 +40,12 @@ POPULARITY_WEIGHT = 0.1
 # Enough candidates to re-rank that boosts can lift a service from well below the first page.
 CANDIDATES = 100
 
+# Results kept per process, bounded by the hits and facet counts they hold (a few tens of MB at most).
+RESULTS_KEPT = 100_000
+
 _cache = vocabulary.VocabularyCache()
 _facet_cache = search_facets.FacetCache()
+_results: cache.ResultCache[SearchResults] = cache.ResultCache(RESULTS_KEPT)
 
 
 class UnknownFilter(ValueError):
@@ -62,6 +68,8 @@ class SearchRequest:
     modified_after: dt.datetime | None = None
     page: int = 1
     per_page: int = 10
+    # Callers that do not show facet counts (SMS) need not have them counted.
+    facets: bool = True
 
     def __post_init__(self) -> None:
         # Callers validate what people send; this guards the engine against a caller's slip.
@@ -106,6 +114,38 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
     default_language = settings.default_language if settings else "en"
     filters = _filters(session, request)
     versions = vocabulary.current_versions(session)
+    key = (
+        session.get_bind().url.render_as_string(hide_password=True),
+        query.normal_form(request.text),
+        language,
+        request.language,
+        filters,
+        request.page,
+        request.per_page,
+        request.facets,
+        versions,
+    )
+    kept = _results.get(key)
+    if kept is None:
+        kept = _search(session, request, language, default_language, filters, versions)
+        _results.put(key, kept, len(kept.hits) + sum(len(values) for values in kept.facets.values()))
+    # Each caller gets its own lists: what one does with them must not change what the next one is given.
+    return replace(
+        kept,
+        hits=list(kept.hits),
+        life_events=list(kept.life_events),
+        facets={name: dict(values) for name, values in kept.facets.items()},
+    )
+
+
+def _search(
+    session: Session,
+    request: SearchRequest,
+    language: str,
+    default_language: str,
+    filters: Filters,
+    versions: tuple[str, str],
+) -> SearchResults:
     vocab = _cache.get(session, language, default_language, versions)
     plan = query.plan(request.text, language, vocab)
     backend = backends.for_session(session)
@@ -126,7 +166,7 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         if matches:
             break
     # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
-    text_scores = dict(heapq.nsmallest(limit, matches, key=lambda match: (-match[1], match[0])))
+    text_scores = dict(_best(matches, limit))
     matched = {sid for sid, _ in matches}
 
     event_services: set[str] = set()
@@ -146,25 +186,33 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         bets = [sid for sid in plan.best_bets if sid in allowed]
 
     details = _details(session, set(text_scores) | event_services, language)
-    event_scores = _event_scores(session, plan, vocab, event_services, details) if event_services else {}
+    event_scores = _event_scores(session, plan, vocab, event_services, language) if event_services else {}
     scores = _scores(plan, text_scores, event_scores, details)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
 
-    results = set(matched) | event_services | set(bets)
-    facets = search_facets.count(_facet_cache.get(session, versions[0]), results)
-    total = len(results)
+    results = matched | event_services | set(bets)
+    facets = search_facets.count(_facet_cache.get(session, versions[0]), results) if request.facets else {}
 
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
     return SearchResults(
         hits=_hits(session, page_ids, scores, request.language, default_language),
-        total=total,
+        total=len(results),
         page=request.page,
         per_page=request.per_page,
         suggestion=plan.suggestion,
         life_events=plan.life_events,
         facets=facets,
     )
+
+
+def _best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """The `limit` best matches, ties broken by service id. Scores are compared alone first (cheap for the
+    thousands of matches of a broad query), then the few at or above the cut-off are ordered exactly."""
+    if len(matches) <= limit:
+        return sorted(matches, key=lambda match: (-match[1], match[0]))
+    cut_off = heapq.nlargest(limit, matches, key=itemgetter(1))[-1][1]
+    return sorted((m for m in matches if m[1] >= cut_off), key=lambda match: (-match[1], match[0]))[:limit]
 
 
 def _hits(
@@ -218,7 +266,7 @@ def _scores(
     top_text = max(text_scores.values(), default=0.0) or 1.0
     scores: dict[str, float] = {}
     for sid in set(text_scores) | set(event_scores):
-        name_keys, _, popularity = details.get(sid, NO_DETAILS)
+        name_keys, popularity = details.get(sid, NO_DETAILS)
         score = text_scores.get(sid, 0.0) / top_text
         if sid in event_scores:
             score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores[sid]
@@ -230,20 +278,25 @@ def _scores(
     return scores
 
 
+@lru_cache(maxsize=50_000)
+def _name_terms(name_keys: str, language: str) -> frozenset[str]:
+    """The index terms of a service's names: the same few thousand names are ranked search after search."""
+    return frozenset(terms_of(name_keys.replace("|", " ").split(), language))
+
+
 def _name_coverage(plan: query.QueryPlan, name_keys: str) -> float:
     """The share of the query's concepts said in the service's names: the name is the strongest evidence."""
     if not plan.concepts or not name_keys:
         return 0.0
-    names = set(terms_of(name_keys.replace("|", " ").split(), plan.language))
+    names = _name_terms(name_keys, plan.language)
     said = sum(any(set(a.stems) <= names for a in c.alternatives) for c in plan.concepts)
     return said / len(plan.concepts)
 
 
 def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[query.Concept, float]]:
     """Each concept with its inverse document frequency: how much finding it says about a service."""
-    documents = max(vocab.known.values(), default=1)
     return [
-        (c, math.log(1 + documents / (1 + max((vocab.known.get(w, 0) for w in c.words), default=0))))
+        (c, math.log(1 + vocab.most_documents / (1 + max((vocab.known.get(w, 0) for w in c.words), default=0))))
         for c in plan.concepts
     ]
 
@@ -253,7 +306,7 @@ def _event_scores(
     plan: query.QueryPlan,
     vocab: vocabulary.Vocabulary,
     service_ids: set[str],
-    details: dict[str, Candidate],
+    language: str,
 ) -> dict[str, float]:
     """For each service of the life events the query is about, how central it is to them, from 0 to 1.
 
@@ -268,9 +321,12 @@ def _event_scores(
             phrasing |= stems
     steps: set[str] = set().union(*(vocab.event_steps.get(e, frozenset()) for e in plan.life_events))
     wording: dict[str, float] = {}
-    for sid in service_ids & details.keys():
-        name_keys, document_words, _ = details[sid]
-        name = set(terms_of(name_keys.replace("|", " ").split(), plan.language))
+    for sid, name_keys, document_words in session.execute(
+        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words).where(
+            SearchDocument.language == language, SearchDocument.service_id.in_(service_ids)
+        )
+    ):
+        name = _name_terms(name_keys, plan.language)
         text = set(terms_of(document_words, plan.language))
         wording[sid] = 3 * len(name & steps) + 2 * len(name & phrasing) + len(text & phrasing)
     top_wording = max(wording.values(), default=0) or 1
@@ -292,25 +348,24 @@ def _event_scores(
 
 
 class Candidate(NamedTuple):
-    """What ranking reads of a candidate's document: its names, its words and its popularity."""
+    """What ranking reads of a candidate's document: its names and its popularity."""
 
     name_keys: str
-    words: list[str]
     popularity: float
 
 
-NO_DETAILS = Candidate("", [], 0.0)
+NO_DETAILS = Candidate("", 0.0)
 
 
 def _details(session: Session, service_ids: set[str], language: str) -> dict[str, Candidate]:
     if not service_ids:
         return {}
     rows = session.execute(
-        select(
-            SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.words, SearchDocument.popularity
-        ).where(SearchDocument.language == language, SearchDocument.service_id.in_(service_ids))
+        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.popularity).where(
+            SearchDocument.language == language, SearchDocument.service_id.in_(service_ids)
+        )
     )
-    return {sid: Candidate(keys, words, popularity) for sid, keys, words, popularity in rows}
+    return {sid: Candidate(keys, popularity) for sid, keys, popularity in rows}
 
 
 def _filters(session: Session, request: SearchRequest) -> Filters:
@@ -348,6 +403,11 @@ def _filters(session: Session, request: SearchRequest) -> Filters:
     )
 
 
+def forget_results() -> None:
+    """Drop the results this process keeps (the next searches are computed afresh)."""
+    _results.clear()
+
+
 def configure(session_info: dict, languages: tuple[str, ...], default_language: str) -> None:
     """Turn on index maintenance for the sessions made with this info dict (see finder.db)."""
     session_info["finder.search"] = SearchSettings(
@@ -374,6 +434,7 @@ __all__ = [
     "UnknownFilter",
     "add_synonym_rule",
     "configure",
+    "forget_results",
     "rebuild",
     "search",
     "seed_vocabulary",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
@@ -22,17 +22,25 @@ class Filters:
     only_ids: tuple[str, ...] | None = None
 
     def sql(self, column: str = "d.service_id") -> tuple[str, dict]:
-        """SQL conditions on the service id `column` of the query they join, and their parameters."""
+        """SQL conditions on the service id `column` of the query they join, and their parameters (plain named
+        parameters, lists spelled out one by one, so the SQL runs as it is on any driver that takes them)."""
         parts, params = [], {}
+
+        def listed(name: str, values: tuple[str, ...]) -> str:
+            names = [f"{name}_{i}" for i in range(len(values))] or [name]
+            params.update(zip(names, values or ("",), strict=True))
+            return "(" + ", ".join(f":{n}" for n in names) + ")"
+
         if self.category_ids is not None:
-            parts.append(f"{column} IN (SELECT service_id FROM service_categories WHERE category_id IN :f_categories)")
-            params["f_categories"] = list(self.category_ids) or [""]
+            categories = listed("f_categories", self.category_ids)
+            parts.append(f"{column} IN (SELECT service_id FROM service_categories WHERE category_id IN {categories})")
         if self.life_event_ids is not None:
-            parts.append(f"{column} IN (SELECT service_id FROM service_life_events WHERE life_event_id IN :f_events)")
-            params["f_events"] = list(self.life_event_ids) or [""]
+            events = listed("f_events", self.life_event_ids)
+            parts.append(f"{column} IN (SELECT service_id FROM service_life_events WHERE life_event_id IN {events})")
         if self.agency_ids is not None:
-            parts.append(f"{column} IN (SELECT id FROM services WHERE agency_id IN :f_agencies)")
-            params["f_agencies"] = list(self.agency_ids) or [""]
+            parts.append(
+                f"{column} IN (SELECT id FROM services WHERE agency_id IN {listed('f_agencies', self.agency_ids)})"
+            )
         if self.channel == "in_person":
             parts.append(f"{column} IN (SELECT service_id FROM service_offices)")
         elif self.channel is not None:
@@ -49,24 +57,11 @@ class Filters:
             parts.append(f"{column} IN (SELECT id FROM services WHERE updated_at > :f_modified)")
             params["f_modified"] = self.modified_after
         if self.only_ids is not None:
-            parts.append(f"{column} IN :f_only")
-            params["f_only"] = list(self.only_ids) or [""]
+            parts.append(f"{column} IN {listed('f_only', self.only_ids)}")
         return "".join(f" AND {p}" for p in parts), params
 
     def restricted_to(self, ids: list[str]) -> Filters:
         return replace(self, only_ids=tuple(ids))
-
-
-EXPANDING = ("f_categories", "f_events", "f_agencies", "f_only")
-
-
-def prepare(sql: str, params: dict):
-    """A text statement with list parameters bound as expanding IN lists."""
-    statement = text(sql)
-    for name in EXPANDING:
-        if name in params:
-            statement = statement.bindparams(bindparam(name, expanding=True))
-    return statement
 
 
 class Backend:
@@ -127,12 +122,12 @@ class Backend:
         best ones anyway, so a second, unscored pass for the count would only repeat the full-text work.
         `index_version` lets an engine cache what it derives from the index."""
         sql, params = self._query(expression, language, filters, concepts)
-        return session.execute(prepare(sql, params), params).tuples().all()
+        return session.execute(text(sql), params).tuples().all()
 
     def matching(self, session: Session, expression: str | None, language: str, filters: Filters) -> set[str]:
         """Every service matching, unscored."""
         sql, params = self._query(expression, language, filters, None, scored=False)
-        return set(session.execute(prepare(f"SELECT service_id FROM ({sql}) m", params), params).scalars().all())
+        return set(session.execute(text(f"SELECT service_id FROM ({sql}) m"), params).scalars().all())
 
 
 def for_session(session: Session) -> Backend:

@@ -98,8 +98,13 @@ class QueryPlan:
         return looser
 
 
-def max_edits(word: str) -> int:
-    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+def max_edits(length: int) -> int:
+    """The edits allowed between a word and its correction, by the longer one's length."""
+    return 0 if length < 4 else 1 if length < 8 else 2
+
+
+# Corrections remembered per vocabulary; past this many the memory starts again.
+MAX_REMEMBERED_CORRECTIONS = 20_000
 
 
 def correct(word: str, vocabulary: Vocabulary) -> str | None:
@@ -111,13 +116,23 @@ def correct(word: str, vocabulary: Vocabulary) -> str | None:
     """
     if len(word) < 4 or not vocabulary.by_frequency:
         return None
-    found = process.extract(word, vocabulary.by_frequency, scorer=OSA.distance, score_cutoff=2, limit=50)
-    allowed = [
-        (distance - FREQUENCY_WEIGHT * math.log10(1 + vocabulary.known.get(w, 0)), index, w)
-        for w, distance, index in found
-        if distance <= max_edits(max(word, w, key=len))
-    ]
-    return min(allowed)[2] if allowed else None
+    if word in vocabulary.corrections:
+        return vocabulary.corrections[word]
+    # A word within k edits is at most k letters longer or shorter: only those lengths are compared, each with
+    # its own budget.
+    found = []
+    for length in range(len(word) - 2, len(word) + 3):
+        budget = max_edits(max(length, len(word)))
+        if abs(length - len(word)) > budget or length not in vocabulary.by_length:
+            continue
+        known, places = vocabulary.by_length[length]
+        for w, distance, index in process.extract(word, known, scorer=OSA.distance, score_cutoff=budget, limit=50):
+            found.append((distance - FREQUENCY_WEIGHT * math.log10(1 + vocabulary.known.get(w, 0)), places[index], w))
+    fixed = min(found)[2] if found else None
+    if len(vocabulary.corrections) >= MAX_REMEMBERED_CORRECTIONS:
+        vocabulary.corrections.clear()
+    vocabulary.corrections[word] = fixed
+    return fixed
 
 
 # Arabic letters written joined to the next word: "and", "so", "with", "for", "like", and the colloquial future
@@ -148,26 +163,22 @@ def _is_prefix(word: str, sorted_known: list[str]) -> bool:
     return index < len(sorted_known) and sorted_known[index].startswith(word)
 
 
-_PREFIX_CACHE: dict[int, list[str]] = {}
-
-
-def _sorted_known(vocabulary: Vocabulary) -> list[str]:
-    key = id(vocabulary)
-    if key not in _PREFIX_CACHE:
-        _PREFIX_CACHE.clear()
-        _PREFIX_CACHE[key] = sorted(vocabulary.known)
-    return _PREFIX_CACHE[key]
+def normal_form(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """All of a query's text that its plan depends on: its quoted phrases' words and the other words typed,
+    folded. Two texts with the same normal form ("Passport!", " passport") get the same plan and results."""
+    # "Quoted words" must appear together, in that order; the rest of the query is planned as usual.
+    quoted = tuple(tuple(q) for q in (words(q) for q in QUOTED.findall(text)) if len(q) > 1)
+    if quoted:
+        text = QUOTED.sub(" ", text)
+    return quoted, tuple(words(text)[: MAX_QUERY_WORDS * 2])
 
 
 def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
     """Work out what to ask the index for a query typed in a language."""
     language = language_of(language)
-    # "Quoted words" must appear together, in that order; the rest of the query is planned as usual.
-    quoted = [words(q) for q in QUOTED.findall(text)]
-    phrases = [[stem(w, language) for w in q if not is_stop_word(w, language)] for q in quoted if len(q) > 1]
-    if phrases:
-        text = QUOTED.sub(" ", text)
-    typed = words(text)[: MAX_QUERY_WORDS * 2]
+    quoted, typed_words = normal_form(text)
+    phrases = [[stem(w, language) for w in q if not is_stop_word(w, language)] for q in quoted]
+    typed = list(typed_words)
     kept = [w for w in typed if not is_stop_word(w, language)][:MAX_QUERY_WORDS]
     # Numbers beside words are details ("iphone 15", "form 2"), rarely what identifies a service; they still
     # count for recognising a life event ("turning 65").
@@ -181,7 +192,6 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
     if bets:
         result.best_bets = list(bets)
 
-    sorted_known = _sorted_known(vocabulary)
     final: list[str] = []
     known: set[str] = set()
     prefix_last = False
@@ -192,7 +202,7 @@ def plan(text: str, language: str, vocabulary: Vocabulary) -> QueryPlan:
             known.add(word)
             continue
         # The last word may be unfinished (search as you type): a known word's beginning is taken as a prefix.
-        if is_last and len(word) >= 2 and _is_prefix(word, sorted_known):
+        if is_last and len(word) >= 2 and _is_prefix(word, vocabulary.sorted_known):
             final.append(word)
             known.add(word)
             prefix_last = True

@@ -61,10 +61,29 @@ class Vocabulary:
     best_bets: dict[str, list[str]] = field(default_factory=dict)
     # Each life event's description ("Register the death, arrange the funeral..."): its key steps.
     event_steps: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Derived once per load (see finish()) rather than on every search.
+    sorted_known: list[str] = field(default_factory=list)
+    # Known words by length, each list in by_frequency order with each word's place in by_frequency.
+    by_length: dict[int, tuple[list[str], list[int]]] = field(default_factory=dict)
+    most_documents: int = 1
+    # Typo corrections already worked out against this vocabulary: a query's words repeat far more than the
+    # vocabulary changes.
+    corrections: dict[str, str | None] = field(default_factory=dict)
 
     def add_known(self, text: str) -> None:
         for word in words(text):
             self.known.setdefault(word, 0)
+
+    def finish(self) -> None:
+        """Derive what searches read from the words known."""
+        self.by_frequency = sorted(self.known, key=lambda w: (-self.known[w], w))
+        self.sorted_known = sorted(self.known)
+        self.by_length = {}
+        for place, word in enumerate(self.by_frequency):
+            bucket = self.by_length.setdefault(len(word), ([], []))
+            bucket[0].append(word)
+            bucket[1].append(place)
+        self.most_documents = max(self.known.values(), default=1)
 
 
 def _load(session: Session, language: str, default_language: str) -> Vocabulary:
@@ -106,7 +125,7 @@ def _load(session: Session, language: str, default_language: str) -> Vocabulary:
     ):
         vocabulary.best_bets.setdefault(query, []).append(service_id)
         vocabulary.add_known(query)
-    vocabulary.by_frequency = sorted(vocabulary.known, key=lambda w: (-vocabulary.known[w], w))
+    vocabulary.finish()
     return vocabulary
 
 
