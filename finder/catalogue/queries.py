@@ -133,13 +133,12 @@ def related_services(session: Session, service: Service, limit: int = 5) -> list
 
 def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
     """Published services, loaded for listing, in the order of the ids given."""
+    # The status is checked here, not in SQL: given both conditions, SQLite's planner picks the status index and
+    # reads every published service instead of the few primary keys asked for (4.3 ms against 0.7 ms at 3,000).
     found = {
         s.id: s
-        for s in session.scalars(
-            select(Service)
-            .where(Service.id.in_(service_ids), Service.status == ServiceStatus.PUBLISHED)
-            .options(*LISTING_LOADING)
-        )
+        for s in session.scalars(select(Service).where(Service.id.in_(service_ids)).options(*LISTING_LOADING))
+        if s.status is ServiceStatus.PUBLISHED
     }
     return [found[i] for i in service_ids if i in found]
 
