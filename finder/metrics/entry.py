@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from finder import agency, catalogue
-from finder.agency import Action, Actor, NotFound, PermissionDenied
+from finder.agency import Action, Actor
+from finder.agency.web import agency_pages
 from finder.db import database, request_session
 from finder.metrics.forms import TransactionsForm
 from finder.metrics.transactions import (
@@ -32,29 +33,7 @@ from finder.web import language
 blueprint = Blueprint("transactions", __name__, url_prefix="/agency", template_folder="templates")
 
 
-@blueprint.before_request
-def _language() -> None:
-    chosen = request.args.get("lang")
-    if chosen in current_app.config["FINDER"].languages:
-        g.language = chosen
-
-
-@blueprint.after_request
-def _no_store(response: Response) -> Response:
-    # As every agency page: signed-in pages stay out of shared caches.
-    response.headers.setdefault("Cache-Control", "no-store")
-    language.remember(response)
-    return response
-
-
-@blueprint.errorhandler(PermissionDenied)
-def _forbidden(_error: PermissionDenied):
-    return render_template("error.html", status=403, message=_("You do not have permission to do that.")), 403
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound):
-    return render_template("error.html", status=404, message=_("We cannot find that record.")), 404
+agency_pages(blueprint)
 
 
 @blueprint.route("/services/<service_id>/transactions", methods=["GET", "POST"])

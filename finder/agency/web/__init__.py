@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from finder.agency.web.blueprint import blueprint
+from finder.agency.web.blueprint import agency_pages, blueprint
 
 # Importing the page modules registers their routes on the blueprint.
 from finder.agency.web.pages import accounts, coordinator, editor, offices, people  # noqa: F401
@@ -25,4 +25,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the sign-in page says why it is there
 
 
-__all__ = ["blueprint", "init_app"]
+__all__ = ["agency_pages", "blueprint", "init_app"]

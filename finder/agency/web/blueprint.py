@@ -26,7 +26,15 @@ def actor() -> Actor:
     return Actor.anonymous()
 
 
-@blueprint.before_request
+def agency_pages(pages: Blueprint) -> None:
+    """What every signed-in agency page shares, on `pages` (this blueprint, or another domain's pages under /agency/,
+    such as the take-up entry): the language from ?lang=, no caching, and the face's refusals as pages."""
+    pages.before_request(_language)
+    pages.after_request(_no_store)
+    pages.register_error_handler(PermissionDenied, _forbidden)
+    pages.register_error_handler(NotFound, _not_found)
+
+
 def _language() -> None:
     # The pages have no language prefix (invitation links are fixed); ?lang= switches, and the choice is kept.
     chosen = request.args.get("lang")
@@ -34,7 +42,6 @@ def _language() -> None:
         g.language = chosen
 
 
-@blueprint.after_request
 def _no_store(response: Response) -> Response:
     # Pages with people's data and one-time secrets must not stay in shared caches or the back button's.
     response.headers.setdefault("Cache-Control", "no-store")
@@ -42,14 +49,15 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-@blueprint.errorhandler(PermissionDenied)
 def _forbidden(_error: PermissionDenied):
     return render_template("error.html", status=403, message=_("You do not have permission to do that.")), 403
 
 
-@blueprint.errorhandler(NotFound)
 def _not_found(_error: NotFound):
     return render_template("error.html", status=404, message=_("We cannot find that record.")), 404
+
+
+agency_pages(blueprint)
 
 
 @blueprint.errorhandler(TokenInvalid)
