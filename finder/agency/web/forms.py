@@ -296,6 +296,18 @@ def translation_form(required: bool) -> type[Form]:
     return Translation
 
 
+def slug_field() -> StringField:
+    """The end of a record's web address, which services and offices both have."""
+    return StringField(
+        _("Web address (slug)"),
+        [
+            DataRequired(REQUIRED),
+            Length(max=120),
+            Regexp(SLUG, message=_("Use lower-case letters, digits and dashes.")),
+        ],
+    )
+
+
 def service_form(languages: list[str], default_language: str, rows: dict[str, int]) -> type[FlaskForm]:
     """The editor's form class for these languages, with `rows[kind]` rows of each repeated sub-record."""
 
@@ -309,14 +321,7 @@ def service_form(languages: list[str], default_language: str, rows: dict[str, in
     row = {kind: with_translations(form, SUB_TEXTS[kind], others) for kind, form in ROWS.items()}
 
     class ServiceForm(FlaskForm):
-        slug = StringField(
-            _("Web address (slug)"),
-            [
-                DataRequired(REQUIRED),
-                Length(max=120),
-                Regexp(SLUG, message=_("Use lower-case letters, digits and dashes.")),
-            ],
-        )
+        slug = slug_field()
         text = FormField(Languages)
         documents = FieldList(FormField(row["documents"]), min_entries=rows["documents"])
         costs = FieldList(FormField(row["costs"]), min_entries=rows["costs"])
@@ -405,14 +410,7 @@ def office_form(rows: int, languages: list[str], default_language: str) -> type[
     hours_row = with_translations(HoursForm, ("description",), others)
 
     class OfficeForm(FlaskForm):
-        slug = StringField(
-            _("Web address (slug)"),
-            [
-                DataRequired(REQUIRED),
-                Length(max=120),
-                Regexp(SLUG, message=_("Use lower-case letters, digits and dashes.")),
-            ],
-        )
+        slug = slug_field()
         name = StringField(_("Name"), [DataRequired(REQUIRED), Length(max=300)])
         description = TextAreaField(_("Description"), [Optional(), Length(max=20000)])
         street = StringField(_("Street"), [DataRequired(REQUIRED), Length(max=300)])
