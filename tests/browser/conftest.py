@@ -1,6 +1,6 @@
 """Browser tests: the real app on a copy of the demo catalogue, served on a local port, driven in Debian's Chromium.
 
-Chromium is /usr/bin/chromium, installed by bin/setup; Playwright drives it through `executable_path` (its own
+Chromium is /usr/bin/chromium, installed by bin/setup-tests; Playwright drives it through `executable_path` (its own
 browser downloads are never used). FINDER_TEST_BROWSER=skip skips these tests. One browser per session, a new
 context (fresh cookies and cache) per page; every request that is not for the local server is refused, so nothing
 leaves the machine.
@@ -110,7 +110,7 @@ def browser():
     _skip_unless_wanted()
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
-            f"{CHROMIUM} is missing: run bin/setup (it installs Debian's chromium), or set FINDER_TEST_BROWSER=skip"
+            f"{CHROMIUM} is missing: run bin/setup-tests (it installs Debian's chromium), or set FINDER_TEST_BROWSER=skip"
         )
     from playwright.sync_api import sync_playwright
 
