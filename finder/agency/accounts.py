@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -51,7 +52,11 @@ def _email(value: str | None, field: str = "/email") -> str:
 
 
 def _link(path: str) -> str:
-    return (_settings().public_url or "http://localhost:5000").rstrip("/") + path
+    """The absolute link mailed or shown; in the language the action was taken in (the agency pages take ?lang=),
+    as the person it is for most likely reads that one."""
+    link = (_settings().public_url or "http://localhost:5000").rstrip("/") + path
+    language = str(get_locale() or "")
+    return link if language in ("", _settings().default_language) else f"{link}?lang={language}"
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -189,7 +194,11 @@ def reject_application(session: Session, actor: Actor, application_id: str, reas
     audit(session, "application.reject", actor, target_type="application", target_id=application.id)
     found = mailer()
     if found is not None:
-        found.send(application.email, "Your Service Finder application", f"Your application was not approved: {reason}")
+        found.send(
+            application.email,
+            gettext("Your Service Finder application"),
+            gettext("Your application was not approved: %(reason)s", reason=reason),
+        )
     return application
 
 
@@ -231,11 +240,17 @@ def invite(session: Session, actor: Actor, agency_id: str, email: str, role: Rol
     link = _link(INVITATION_PATH.format(token=secret))
     found = mailer()
     if found is not None:
+        days = _settings().invitation_days
         found.send(
             email,
-            f"Join {agency.name} on Service Finder",
-            f"You are invited to maintain {agency.name}'s services. Set your password here "
-            f"(the link works once, for {_settings().invitation_days} days):\n\n{link}\n",
+            gettext("Join %(agency)s on Service Finder", agency=agency.name),
+            gettext(
+                "You are invited to maintain the services of %(agency)s. Set your password here (the link works "
+                "once, for %(days)d days):",
+                agency=agency.name,
+                days=days,
+            )
+            + f"\n\n{link}\n",
         )
     return invitation, link
 
@@ -384,8 +399,12 @@ def request_password_reset(session: Session, email: str) -> str | None:
     if found is not None:
         found.send(
             user.email,
-            "Reset your Service Finder password",
-            f"Set a new password here (the link works once, for {_settings().password_reset_hours} hours):\n\n{link}\n",
+            gettext("Reset your Service Finder password"),
+            gettext(
+                "Set a new password here (the link works once, for %(hours)d hours):",
+                hours=_settings().password_reset_hours,
+            )
+            + f"\n\n{link}\n",
         )
     return link
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import flask
 import pytest
 from sqlalchemy import select
 
@@ -258,6 +259,33 @@ def test_applications_are_approved_into_an_invitation_for_the_first_admin(app, d
         invitation.expires_at = dt.datetime(2000, 1, 1)
         with pytest.raises(agency.TokenInvalid):
             agency.pending_invitation(session, editor_link.rsplit("/", 1)[1])
+
+
+def test_mail_is_in_the_language_the_action_was_taken_in(app, db, world):
+    sent = []
+
+    class Captured:
+        def send(self, to, subject, body):
+            sent.append((to, subject, body))
+
+    app.extensions["finder.mailer"] = Captured()
+    # The agency pages take ?lang=; a French-speaking admin invites, a French-speaking editor asks for a reset.
+    with app.test_request_context("/agency/people?lang=fr"), db.transaction() as session:
+        flask.g.language = "fr"
+        _, link = agency.invite(session, world.health_admin, world.health, "ana@health.example", Role.AGENCY_EDITOR)
+        reset = agency.request_password_reset(session, "health-editor@gov.example")
+        application = agency.apply_for_account(
+            session, agency_name="Fishery Board", contact_name="Ana Costa", email="ana@fish.example"
+        )
+        agency.reject_application(session, world.coordinator, application.id, "Pas une agence publique.")
+    (_, invite_subject, invite_body), (_, reset_subject, reset_body), (_, reject_subject, reject_body) = sent
+    assert link.endswith("?lang=fr") and reset.endswith("?lang=fr")
+    assert invite_subject == "Rejoindre Ministry of Health sur Service Finder" and invite_body.endswith(link + "\n")
+    assert "mot de passe" in reset_body and reset_body.endswith(reset + "\n") and "mot de passe" in reset_subject
+    assert "Pas une agence publique." in reject_body and reject_subject != "Your Service Finder application"
+    # The link opens the invitation (the language parameter is not part of its token).
+    with db.transaction() as session:
+        assert agency.pending_invitation(session, link.rsplit("/", 1)[1].split("?")[0]).email == "ana@health.example"
 
 
 def test_the_review_queue_holds_what_each_may_publish(app, db, world):
