@@ -23,6 +23,8 @@ from tests.channels.twilio.conftest import TOKEN, WEBHOOK
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SECRET = "two-servers-secret"
+# The public address app servers are told (FINDER_PUBLIC_URL), as behind a proxy: Twilio signs for it.
+PUBLIC_URL = "https://finder.example"
 
 
 def free_port() -> int:

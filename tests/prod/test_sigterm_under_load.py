@@ -30,9 +30,8 @@ from finder.db import Database
 from finder.messaging.models import ProcessedMessage
 from finder.metrics.models import UsageEventRow
 from tests.channels.twilio.conftest import TOKEN, WEBHOOK
-from tests.prod.test_two_servers import PUBLIC_URL, _free_port
+from tests.prod.servers import PUBLIC_URL, ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["/en/search?q=lost+passport", "/fr/search?q=pension", "/en/services/apply-for-first-adult-passport"]
 CLIENTS = 4
 TRAFFIC_SECONDS = 1.5
@@ -89,7 +88,7 @@ def test_sigterm_mid_traffic_finishes_accepted_requests_and_writes_their_events(
     with database.transaction() as session:
         session.add_all(ProcessedMessage(message_id=sid, received_at=utcnow(), reply=None) for sid in sids)
 
-    port = _free_port()
+    port = free_port()
     environ = {name: value for name, value in os.environ.items() if not name.startswith("FINDER_")}
     environ |= {
         # Production settings; SQLite runs as development since production requires PostgreSQL.

@@ -17,15 +17,13 @@ from finder.db import Database
 from finder.metrics.models import UsageEventRow
 from finder.privacy import pseudonym
 from tests.channels.twilio.conftest import WEBHOOK, new_sender
-from tests.prod.servers import REDIS_URL, SECRET, AppServer, require_redis, text
-
-# Both servers sit behind one public address, as they would behind nginx: Twilio signs for that address.
-PUBLIC_URL = "https://finder.example"
+from tests.prod.servers import PUBLIC_URL, REDIS_URL, SECRET, AppServer, require_redis, text
 
 
 @pytest.fixture
 def servers(demo_postgresql_url, tmp_path):
     require_redis()
+    # Both behind one public address, as behind nginx: Twilio signs for that address.
     pair = [AppServer(demo_postgresql_url, tmp_path / f"server{i}.log", FINDER_PUBLIC_URL=PUBLIC_URL) for i in (1, 2)]
     try:
         for server in pair:
