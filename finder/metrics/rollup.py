@@ -13,12 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    ClauseElement,
     Column,
     ColumnElement,
     Connection,
     Date,
-    Executable,
     Integer,
     MetaData,
     Select,
@@ -36,8 +34,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import DropTable
 
 from finder.catalogue.models import Service, utcnow
 from finder.db import Database
@@ -102,7 +98,7 @@ def _roll_up(connection: Connection, new: ColumnElement, first_kept: dt.date) ->
     _add_counts(connection, days)
     _add_queries(connection, days)
     for table in (COUNTS_STAGE, QUERIES_STAGE):
-        connection.execute(DropTable(table))
+        table.drop(connection)
     _recount_visitors(connection, *days, first_kept)
     return count
 
@@ -152,6 +148,7 @@ def _month(connection: Connection, day: ColumnElement) -> ColumnElement:
 # searches counted once per day and query: every rollup table is then grouped from one of these narrow tables
 # instead of from the events again. Queries have a grain of their own: at the count rollups' grain, nearly every
 # search would be a row of its own. Temporary: they live in the rollup's transaction only.
+COUNT_NAMES = ("events", "zero_results", "useful", "not_useful", "segments")
 COUNTS_STAGE = Table(
     "usage_rollup_counts",
     MetaData(),
@@ -161,10 +158,9 @@ COUNTS_STAGE = Table(
     Column("language", String(16)),
     Column("service_id", String(64)),  # a search's top result; NULL for events about no service
     Column("agency_id", String(64)),  # "" when the service is not (or no longer) in the catalogue
-    *(Column(name, Integer) for name in ("events", "zero_results", "useful", "not_useful", "segments")),
+    *(Column(name, Integer) for name in COUNT_NAMES),
     prefixes=["TEMPORARY"],
 )
-COUNT_NAMES = ("events", "zero_results", "useful", "not_useful", "segments")
 QUERIES_STAGE = Table(
     "usage_rollup_queries",
     MetaData(),
@@ -176,29 +172,10 @@ QUERIES_STAGE = Table(
 )
 
 
-class _CreateStage(Executable, ClauseElement):
-    """CREATE TEMPORARY TABLE ... AS SELECT: PostgreSQL may run the grouping in parallel workers, which it never
-    does for an INSERT ... SELECT."""
-
-    inherit_cache = False
-
-    def __init__(self, table: Table, rows: Select) -> None:
-        self.table, self.rows = table, rows
-
-
-@compiles(_CreateStage)
-def _compile_create_stage(element: _CreateStage, compiler, **kw) -> str:
-    return f"CREATE TEMPORARY TABLE {element.table.name} AS {compiler.process(element.rows, **kw)}"
-
-
 def _stage(connection: Connection, table: Table, rows: Select) -> None:
-    connection.execute(DropTable(table, if_exists=True))
-    connection.execute(_CreateStage(table, rows.subquery().select()))
-
-
-def _counted(column: ColumnElement, name: str) -> ColumnElement:
-    # Integers, as the rollup tables hold them (PostgreSQL counts and sums in bigint).
-    return cast(column, Integer).label(name)
+    table.drop(connection, checkfirst=True)
+    table.create(connection)
+    connection.execute(table.insert().from_select([c.name for c in table.columns], rows))
 
 
 def _stage_counts(connection: Connection, new: ColumnElement) -> None:
@@ -213,11 +190,11 @@ def _stage_counts(connection: Connection, new: ColumnElement) -> None:
             EVENTS.c.channel,
             EVENTS.c.language,
             service_id.label("service_id"),
-            _counted(func.count(), "events"),
-            _counted(func.sum(case((and_(kind == "search", EVENTS.c.result_count == 0), 1), else_=0)), "zero_results"),
-            _counted(func.sum(case((useful.is_(True), 1), else_=0)), "useful"),
-            _counted(func.sum(case((useful.is_(False), 1), else_=0)), "not_useful"),
-            _counted(func.coalesce(func.sum(EVENTS.c.segments), 0), "segments"),
+            func.count().label("events"),
+            func.sum(case((and_(kind == "search", EVENTS.c.result_count == 0), 1), else_=0)).label("zero_results"),
+            func.sum(case((useful.is_(True), 1), else_=0)).label("useful"),
+            func.sum(case((useful.is_(False), 1), else_=0)).label("not_useful"),
+            func.coalesce(func.sum(EVENTS.c.segments), 0).label("segments"),
         )
         .where(new)
         .group_by(day, kind, EVENTS.c.channel, EVENTS.c.language, service_id)
@@ -242,8 +219,8 @@ def _stage_queries(connection: Connection, new: ColumnElement) -> None:
         select(
             day.label("day"),
             EVENTS.c.query_key.label("query"),
-            _counted(func.count(), "searches"),
-            _counted(func.sum(case((EVENTS.c.result_count == 0, 1), else_=0)), "zero_results"),
+            func.count().label("searches"),
+            func.sum(case((EVENTS.c.result_count == 0, 1), else_=0)).label("zero_results"),
         )
         .where(new, EVENTS.c.kind == "search", EVENTS.c.query_key.is_not(None))
         .group_by(day, EVENTS.c.query_key)
