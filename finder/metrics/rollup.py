@@ -1,7 +1,8 @@
 """Daily rollups of the usage log: incremental, idempotent, one run at a time; then retention of raw events.
 
-A run counts the events after the watermark (the last event id rolled up) once into a staging table, adds those
-counts to the daily (and, for queries and services, monthly) count tables, moves the watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
+A run counts the events after the watermark (the last event id rolled up) into two staging tables (counts, and
+searches per query), adds those counts to the daily (and, for queries and services, monthly) count tables, moves
+the watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
 changes nothing, and running again only picks up what is new. Every run starts by locking the one
 metrics_rollup_state row (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so concurrent runs
 (cron, several server processes) queue up and the second finds nothing left to do.
@@ -321,11 +322,11 @@ def _upsert(connection: Connection, model: type, rows: Select, days: tuple[dt.da
     names = [column.name for column in rows.selected_columns]
     # A WHERE clause always: SQLite would read a bare "FROM stage ON CONFLICT" as the start of a join.
     statement = _dialect(connection).insert(table).from_select(names, rows.where(true()))
-    first, last = days
-    period = table.c.day if "day" in table.c else table.c.month
-    if period.name == "month":
-        first = first.replace(day=1)
-    if connection.scalar(select(exists().where(period >= first, period <= last))):
+    if "day" in table.c:
+        period, first = table.c.day, days[0]
+    else:
+        period, first = table.c.month, days[0].replace(day=1)
+    if connection.scalar(select(exists().where(period >= first, period <= days[1]))):
         key = next(c for c in table.constraints if c.name and c.name.startswith("uq_"))
         sums = [name for name in names if name not in {c.name for c in key.columns}]
         statement = statement.on_conflict_do_update(
