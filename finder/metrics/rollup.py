@@ -3,7 +3,8 @@
 A run counts the events after the watermark (the last event id rolled up) into two staging tables (counts, and
 searches per query), adds those counts to the daily (and, for queries and services, monthly) count tables, moves
 the watermark, and deletes raw events older than the retention period, all in one transaction: a run that fails
-changes nothing, and running again only picks up what is new. Every run starts by locking the one
+changes nothing, and running again only picks up what is new. Distinct visitors are counted meanwhile on a second
+connection (see `_count_visitors`). Every run starts by locking the one
 metrics_rollup_state row (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so concurrent runs
 (cron, several server processes) queue up and the second finds nothing left to do.
 """
@@ -11,6 +12,7 @@ metrics_rollup_state row (an UPDATE: a row lock on PostgreSQL, the write lock on
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -18,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Engine,
     Integer,
     MetaData,
     Select,
@@ -77,7 +80,7 @@ def rollup(database: Database, retention_days: int, now: dt.datetime | None = No
         cutoff = _retention_cutoff(now, retention_days)
         count = 0
         if high > low:
-            count = _roll_up(connection, and_(EVENTS.c.id > low, EVENTS.c.id <= high), cutoff.date())
+            count = _roll_up(connection, low, high, cutoff.date())
             connection.execute(update(STATE).where(STATE.c.id == 1).values(last_event_id=high))
         watermark = max(low, high)
         # Only events rolled up (ids up to the watermark) are ever deleted.
@@ -86,21 +89,25 @@ def rollup(database: Database, retention_days: int, now: dt.datetime | None = No
     return RollupResult(events=count, last_event_id=watermark, deleted=deleted)
 
 
-def _roll_up(connection: Connection, new: ColumnElement, first_kept: dt.date) -> int:
-    """Add the `new` events (at least one) to the rollups; their number."""
+def _roll_up(connection: Connection, low: int, high: int, first_kept: dt.date) -> int:
+    """Add the events with ids in (`low`, `high`] (at least one) to the rollups; their number."""
     _tune(connection)
-    _stage_counts(connection, new)
-    _stage_queries(connection, new)
-    stage = COUNTS_STAGE.c
-    count, first, last = connection.execute(
-        select(func.sum(stage.events), func.min(stage.day), func.max(stage.day))
-    ).one()
-    days = (_as_date(first), _as_date(last))
-    _add_counts(connection, days)
-    _add_queries(connection, days)
-    for table in (COUNTS_STAGE, QUERIES_STAGE):
-        table.drop(connection)
-    _recount_visitors(connection, *days, first_kept)
+    new = and_(EVENTS.c.id > low, EVENTS.c.id <= high)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        visitors = helper.submit(_count_visitors, connection.engine, new)
+        _stage_counts(connection, new)
+        _stage_queries(connection, new)
+        stage = COUNTS_STAGE.c
+        count, first, last = connection.execute(
+            select(func.sum(stage.events), func.min(stage.day), func.max(stage.day))
+        ).one()
+        days = (_as_date(first), _as_date(last))
+        _add_counts(connection, days)
+        _add_queries(connection, days)
+        for table in (COUNTS_STAGE, QUERIES_STAGE):
+            table.drop(connection)
+        counted = visitors.result()
+    _replace_visitors(connection, days, counted, first_kept)
     return count
 
 
@@ -267,23 +274,61 @@ def _add_queries(connection: Connection, days: tuple[dt.date, dt.date]) -> None:
     _upsert(connection, UsageMonthlyQuery, monthly, days)
 
 
-def _recount_visitors(connection: Connection, first: dt.date, last: dt.date, first_kept: dt.date) -> None:
-    """Distinct visitors do not add up, so the days the new events fall on (`first` to `last`) are counted again
-    from the raw events.
+def _count_visitors(engine: Engine, new: ColumnElement) -> list[tuple]:
+    """The distinct-visitor counts of the days the `new` events fall on, on a connection of its own.
+
+    They are a third of a large run's work and read only the events, so they run beside the staging and the
+    inserts, on another core (the usage log's writer thread already needs a database that connections share). The events up to the watermark are committed before the run starts, so this
+    connection sees each of them; events of the same days that arrive meanwhile may be counted too, as they are
+    when the days are counted again by a later run.
+    """
+    with engine.begin() as connection:
+        _tune(connection)
+        first, last = connection.execute(
+            select(func.min(_day(EVENTS.c.occurred_at)), func.max(_day(EVENTS.c.occurred_at))).where(new)
+        ).one()
+        return _visitor_counts(connection, _as_date(first), _as_date(last))
+
+
+def _visitor_counts(connection: Connection, first: dt.date, last: dt.date) -> list[tuple]:
+    # DISTINCT first, then counted: PostgreSQL can hash the distinct rows, where count(DISTINCT) sorts every group.
+    seen = (
+        select(_day(EVENTS.c.occurred_at).label("day"), EVENTS.c.channel, EVENTS.c.language, EVENTS.c.visitor)
+        .where(
+            EVENTS.c.occurred_at >= dt.datetime.combine(first, dt.time()),
+            EVENTS.c.occurred_at < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()),
+            EVENTS.c.visitor.is_not(None),
+        )
+        .distinct()
+        .subquery()
+    )
+    counts = select(seen.c.day, seen.c.channel, seen.c.language, func.count()).group_by(
+        seen.c.day, seen.c.channel, seen.c.language
+    )
+    return [
+        (_as_date(day), channel, language, visitors) for day, channel, language, visitors in connection.execute(counts)
+    ]
+
+
+def _replace_visitors(
+    connection: Connection, days: tuple[dt.date, dt.date], counted: list[tuple], first_kept: dt.date
+) -> None:
+    """Distinct visitors do not add up, so the days the new events fall on are counted again from the raw events
+    (`counted`) and replace what was there.
 
     Days before the retention cutoff may have lost their raw events: a count already there stays as it is, and
     only a day never counted is counted from the events there are.
     """
     table = UsageDailyVisitors.__table__
-    if last >= first_kept:
-        start = max(first, first_kept)
-        connection.execute(delete(table).where(table.c.day >= start, table.c.day <= last))
-        connection.execute(table.insert().from_select(VISITOR_COLUMNS, _visitors(start, last)))
-    if first < first_kept:
-        old = _visitors(first, min(last, first_kept - dt.timedelta(days=1)))
-        connection.execute(
-            _dialect(connection).insert(table).from_select(VISITOR_COLUMNS, old).on_conflict_do_nothing()
-        )
+    rows = [dict(zip(VISITOR_COLUMNS, row, strict=True)) for row in counted]
+    kept = [row for row in rows if row["day"] >= first_kept]
+    old = [row for row in rows if row["day"] < first_kept]
+    if days[1] >= first_kept:
+        connection.execute(delete(table).where(table.c.day >= max(days[0], first_kept), table.c.day <= days[1]))
+        if kept:
+            connection.execute(table.insert(), kept)
+    if old:
+        connection.execute(_dialect(connection).insert(table).on_conflict_do_nothing(), old)
 
 
 VISITOR_COLUMNS = ["day", "channel", "language", "visitors"]
@@ -292,23 +337,6 @@ VISITOR_COLUMNS = ["day", "channel", "language", "visitors"]
 def _as_date(value: dt.date | str) -> dt.date:
     # SQLite's date() gives text.
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _visitors(first_day: dt.date, last_day: dt.date):
-    # DISTINCT first, then counted: PostgreSQL can hash the distinct rows, where count(DISTINCT) sorts every group.
-    seen = (
-        select(_day(EVENTS.c.occurred_at).label("day"), EVENTS.c.channel, EVENTS.c.language, EVENTS.c.visitor)
-        .where(
-            EVENTS.c.occurred_at >= dt.datetime.combine(first_day, dt.time()),
-            EVENTS.c.occurred_at < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
-            EVENTS.c.visitor.is_not(None),
-        )
-        .distinct()
-        .subquery()
-    )
-    return select(seen.c.day, seen.c.channel, seen.c.language, func.count().label("visitors")).group_by(
-        seen.c.day, seen.c.channel, seen.c.language
-    )
 
 
 def _upsert(connection: Connection, model: type, rows: Select, days: tuple[dt.date, dt.date]) -> None:
