@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 from importlib import import_module
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from finder import metrics
 from finder.metrics import EventKind, UsageEvent
 from finder.metrics.models import (
+    RollupState,
     UsageDaily,
     UsageDailyAgency,
     UsageDailyQuery,
@@ -51,19 +53,22 @@ def view(when, service=PASSPORT, channel="web", visitor="v1"):
     return UsageEvent(EventKind.SERVICE_VIEW, channel, "en", visitor=visitor, service_id=service, occurred_at=when)
 
 
+ROLLUPS = (
+    UsageDaily,
+    UsageDailyAgency,
+    UsageDailyService,
+    UsageDailyQuery,
+    UsageMonthlyQuery,
+    UsageMonthlyService,
+    UsageDailyVisitors,
+)
+
+
 def tables(db):
     """Every rollup table as sorted tuples (no ids)."""
     out = {}
     with db.engine.connect() as connection:
-        for model in (
-            UsageDaily,
-            UsageDailyAgency,
-            UsageDailyService,
-            UsageDailyQuery,
-            UsageMonthlyQuery,
-            UsageMonthlyService,
-            UsageDailyVisitors,
-        ):
+        for model in ROLLUPS:
             table = model.__table__
             columns = [c for c in table.columns if c.name != "id"]
             out[model.__tablename__] = sorted(tuple(map(str, row)) for row in connection.execute(select(*columns)))
@@ -125,6 +130,39 @@ def test_rollup_is_exact_incremental_and_idempotent(app, db, catalogue):
     assert ("2026-11-20", "web", "en", "3") in after_second["usage_daily_visitors"]
     assert metrics.rollup(db, 90, now=NOW).events == 0
     assert tables(db) == after_second
+
+
+def test_runs_in_pieces_give_the_rollups_of_one_run_over_everything(app, db, catalogue):
+    """A first run into empty tables (plain inserts), then runs adding to days and months already there (upserts)
+    and to new ones: the same rollups, to the row, as one run over all the events."""
+    rng = random.Random(11)
+    start = dt.datetime(2026, 1, 27)  # three month ends within the 70 days
+
+    def some_events(count):
+        events = []
+        for _ in range(count):
+            when = start + dt.timedelta(minutes=rng.randrange(70 * 24 * 60))
+            channel, language = rng.choice(["web", "sms"]), rng.choice(["en", "fr", "es"])
+            visitor = rng.choice([None, "v1", "v2", "v3", "v4"])
+            service = rng.choice([PASSPORT, BIRTH, "retired-service"])
+            if rng.random() < 0.5:
+                found = rng.choice([0, 2])
+                query = rng.choice(["passport", "Birth", "fishing"])
+                events.append(search(when, channel, language, query, found, service, visitor))
+            else:
+                events.append(view(when, service, channel, visitor))
+        return events
+
+    for count in (150, 1, 60, 90):
+        record(app, *some_events(count))
+        metrics.rollup(db, retention_days=400, now=NOW)
+    in_pieces = tables(db)
+    with db.engine.begin() as connection:
+        for model in (*ROLLUPS, RollupState):
+            connection.execute(delete(model))
+    assert metrics.rollup(db, retention_days=400, now=NOW).events == 301
+    assert tables(db) == in_pieces
+    assert sum(int(row[4]) for row in in_pieces["usage_daily"]) == 301
 
 
 def test_retention_deletes_old_raw_events_and_keeps_their_aggregates(app, db, catalogue):
