@@ -84,11 +84,14 @@ def encode(text: str) -> Encoded:
     GSM-7 lacks are dropped: Spanish and French read well without the few it lacks (á, í, ó, ú, ç, ê ...; it has
     é, è, à, ñ, ü), and a reply twice as long per SMS tells a feature-phone user far more than the accents do.
     Text in other scripts (Arabic, Chinese, Russian) goes as UCS-2, unchanged."""
-    # Set operations, not a test per character: the dialogue asks for every candidate text while it fits a page.
+    # Set operations over the distinct characters, not a test per character: the dialogue asks for every candidate
+    # text while it fits a page, and most replies are plain GSM-7.
     plain = text.translate(LOOKALIKES)
-    if not GSM7_ALL.issuperset(plain):
-        plain = "".join(ch if ch in GSM7_ALL else _without_accent(ch) for ch in plain)
-    if GSM7_ALL.issuperset(plain):
+    missing = set(plain).difference(GSM7_ALL)
+    replaced = {ch: _without_accent(ch) for ch in missing}
+    if all(base != ch for ch, base in replaced.items()):
+        if replaced:
+            plain = plain.translate({ord(ch): base for ch, base in replaced.items()})
         units = len(plain) + sum(plain.count(ch) for ch in GSM7_EXTENDED)
         return Encoded(plain, GSM7, units, _segments(units, 160, 153))
     # UCS-2 counts UTF-16 code units: a character outside the Basic Multilingual Plane (an emoji) takes two.
