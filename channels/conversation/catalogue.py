@@ -15,9 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder import search
-from finder.catalogue import ChannelKind, LifeEvent, localised, published_service, version
-from finder.catalogue.reads import catalogue_session
-from finder.search.cache import ResultCache
+from finder.catalogue import ChannelKind, LifeEvent, catalogue_session, localised, published_service, version
 
 
 class Listing(NamedTuple):
@@ -75,7 +73,7 @@ class Catalogue(Protocol):
 # Service cards and life-event lists per process, for the catalogue version they were read at (so an edit is seen at
 # once and older entries are never asked for again): a pick costs one small read instead of loading a whole record.
 CARDS_KEPT = 10_000
-_kept: ResultCache[ServiceCard | list[LifeEventItem]] = ResultCache(CARDS_KEPT)
+_kept: search.ResultCache[ServiceCard | list[LifeEventItem]] = search.ResultCache(CARDS_KEPT)
 
 
 class FinderCatalogue:

@@ -10,7 +10,6 @@ from finder import catalogue, metrics, search
 from finder.api.facets import facet_lists
 from finder.api.params import QueryParams
 from finder.api.problems import ApiProblem, bad_parameters, problem_response
-from finder.catalogue.reads import catalogue_session
 from finder.db import request_session
 
 HSDS_VERSION = "3.0"
@@ -99,7 +98,7 @@ def services() -> Response:
         return _localised(jsonify(_envelope(result, [exporter.service_listing(s) for s in result.items])), language)
 
     # What the search reads may come from the read replica once it has caught up (finder.catalogue.reads).
-    session = catalogue_session(session)
+    session = catalogue.catalogue_session(session)
     try:
         found = search.search(
             session,
