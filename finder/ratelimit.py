@@ -8,6 +8,8 @@ counts in its own memory (looser by the number of processes, never unlimited) an
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from flask import current_app
 from limits import parse
@@ -16,15 +18,47 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+# How often the memory storage forgets expired hits. Only memory is at stake: a hit older than its window never
+# counts, swept or not.
+SWEEP_SECONDS = 10.0
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """limits' memory storage, forgetting expired hits and quiet senders in one sweep every SWEEP_SECONDS, on the
+    caller's thread.
+
+    The library's own starts a timer thread after every hit that walks every key 10 ms later: a thread per hit,
+    and a walk that grows with the number of senders counted in the window (2 ms of CPU a hit with 1,000 senders,
+    8 ms with 15,000)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the library's private hook, called on every hit
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + SWEEP_SECONDS
+            self._MemoryStorage__expire_events()
+            # The library empties a sender's list of hits but keeps the key: a sender gone quiet is dropped here.
+            for key in [key for key, hits in self.events.items() if not hits]:
+                with self.locks[key]:
+                    if not self.events.get(key):
+                        self.events.pop(key, None)
+        finally:
+            self._sweep_lock.release()
 
 
 class RateLimits:
     """Moving-window limits keyed by a pseudonymous identifier, e.g. `allow("sms:" + sender, "20/10 minutes")`."""
 
     def __init__(self, redis_url: str | None) -> None:
-        self.storage = storage_from_string(redis_url or "memory://")
+        self.storage = storage_from_string(redis_url) if redis_url else SweptMemoryStorage()
         self.limiter = MovingWindowRateLimiter(self.storage)
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MovingWindowRateLimiter(SweptMemoryStorage())
         self._redis_down = False
 
     def allow(self, key: str, limit: str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder import search
-from finder.catalogue import ChannelKind, LifeEvent, localised, published_service
+from finder.catalogue import ChannelKind, LifeEvent, catalogue_session, localised, published_service, version
 
 
 class Listing(NamedTuple):
@@ -70,12 +70,36 @@ class Catalogue(Protocol):
     def life_events(self, language: str) -> list[LifeEventItem]: ...
 
 
+# Service cards and life-event lists per process, for the catalogue version they were read at (so an edit is seen at
+# once and older entries are never asked for again): a pick costs one small read instead of loading a whole record.
+CARDS_KEPT = 10_000
+_kept: search.ResultCache[ServiceCard | list[LifeEventItem]] = search.ResultCache(CARDS_KEPT)
+
+
 class FinderCatalogue:
     """The face over the finder's own search and catalogue, in one database session."""
 
     def __init__(self, session: Session, default_language: str) -> None:
         self.session = session
         self.default_language = default_language
+        self._version: str | None = None
+        self._reads: Session | None = None
+
+    def _catalogue_version(self) -> str:
+        if self._version is None:
+            self._version = version.of(self.session)
+        return self._version
+
+    def _kept_under(self) -> tuple:
+        # A version token is random, but a database that never stored one says "" like any other: the address
+        # keeps two databases served by one process (tests, a staging copy) apart.
+        return (self.session.get_bind().url, self._catalogue_version(), self.default_language)
+
+    def _reading(self) -> Session:
+        """Where the catalogue is read: the read replica once it has caught up (finder.catalogue.reads)."""
+        if self._reads is None:
+            self._reads = catalogue_session(self.session, self._catalogue_version)
+        return self._reads
 
     def search(self, text: str, language: str, *, life_event: str | None, offset: int, limit: int) -> Found:
         """Published services for a message, the `limit` after the first `offset`, best first."""
@@ -89,7 +113,7 @@ class FinderCatalogue:
             facets=False,
         )
         try:
-            results = search.search(self.session, request)
+            results = search.search(self._reading(), request)
         except search.UnknownFilter:
             # A life event kept in a conversation's state was removed from the catalogue since.
             return Found([], 0, None)
@@ -98,7 +122,16 @@ class FinderCatalogue:
 
     def service(self, service_id: str, language: str) -> ServiceCard | None:
         """A published service's details, or None once it is unpublished."""
-        service = published_service(self.session, service_id)
+        key = ("service", *self._kept_under(), service_id, language)
+        card = _kept.get(key)
+        if card is None:
+            card = self._card(service_id, language)
+            if card is not None:
+                _kept.put(key, card, 1)
+        return card
+
+    def _card(self, service_id: str, language: str) -> ServiceCard | None:
+        service = published_service(self._reading(), service_id)
         if service is None:
             return None
 
@@ -122,5 +155,12 @@ class FinderCatalogue:
 
     def life_events(self, language: str) -> list[LifeEventItem]:
         """Every life event, in the catalogue's order."""
-        rows = self.session.scalars(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name))
-        return [LifeEventItem(e.id, e.slug, localised(e, "name", language, self.default_language).value) for e in rows]
+        key = ("life_events", *self._kept_under(), language)
+        events = _kept.get(key)
+        if events is None:
+            rows = self._reading().scalars(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name))
+            events = [
+                LifeEventItem(e.id, e.slug, localised(e, "name", language, self.default_language).value) for e in rows
+            ]
+            _kept.put(key, events, len(events))
+        return list(events)

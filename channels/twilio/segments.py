@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 GSM7_BASIC = frozenset(
@@ -16,6 +17,7 @@ GSM7_BASIC = frozenset(
 )
 # The extension table: each of these takes two septets (an escape, then the character).
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENDED
 # Typographic look-alikes of GSM-7 characters that editors and translators put in Latin-script text. Replacing
 # them keeps a French or English reply in GSM-7 (160 characters a segment) instead of UCS-2 (70).
 LOOKALIKES = str.maketrans(
@@ -68,16 +70,11 @@ class Encoded(NamedTuple):
     segments: int
 
 
-def _in_gsm7(ch: str) -> bool:
-    return ch in GSM7_BASIC or ch in GSM7_EXTENDED
-
-
+@lru_cache(maxsize=4096)
 def _without_accent(ch: str) -> str:
     """A letter GSM-7 lacks as the GSM-7 letter it is written on ("á" -> "a", "ç" -> "c", "ê" -> "e")."""
-    if _in_gsm7(ch):
-        return ch
     base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return base if base and all(_in_gsm7(c) for c in base) else ch
+    return base if base and GSM7_ALL.issuperset(base) else ch
 
 
 def encode(text: str) -> Encoded:
@@ -87,11 +84,15 @@ def encode(text: str) -> Encoded:
     GSM-7 lacks are dropped: Spanish and French read well without the few it lacks (á, í, ó, ú, ç, ê ...; it has
     é, è, à, ñ, ü), and a reply twice as long per SMS tells a feature-phone user far more than the accents do.
     Text in other scripts (Arabic, Chinese, Russian) goes as UCS-2, unchanged."""
+    # Set operations over the distinct characters, not a test per character: the dialogue asks for every candidate
+    # text while it fits a page, and most replies are plain GSM-7.
     plain = text.translate(LOOKALIKES)
-    if not all(_in_gsm7(ch) for ch in plain):
-        plain = "".join(_without_accent(ch) for ch in plain)
-    if all(_in_gsm7(ch) for ch in plain):
-        units = len(plain) + sum(ch in GSM7_EXTENDED for ch in plain)
+    missing = set(plain).difference(GSM7_ALL)
+    replaced = {ch: _without_accent(ch) for ch in missing}
+    if all(base != ch for ch, base in replaced.items()):
+        if replaced:
+            plain = plain.translate({ord(ch): base for ch, base in replaced.items()})
+        units = len(plain) + sum(plain.count(ch) for ch in GSM7_EXTENDED)
         return Encoded(plain, GSM7, units, _segments(units, 160, 153))
     # UCS-2 counts UTF-16 code units: a character outside the Basic Multilingual Plane (an emoji) takes two.
     units = len(text.encode("utf-16-le")) // 2

@@ -19,10 +19,6 @@ from finder.metrics import EventKind, UsageEvent
 from finder.privacy import pseudonym, scrub
 from finder.ratelimit import rate_limits
 
-# A second copy of a message that is still being answered waits this long for the first copy's reply. Twilio
-# only retries after its own timeout, so a live duplicate means the first is close to done; waiting briefly
-# gives both the same reply, and an empty <Response/> after it is still correct (the first copy answers).
-DUPLICATE_WAIT_SECONDS = 5.0
 # More than the usage log keeps of a query (200 characters).
 LOGGED_TEXT = 400
 
@@ -38,40 +34,37 @@ def twiml(text: str | None) -> str:
 def answer(message: InboundMessage, settings: Settings, link_base: str) -> str:
     """The TwiML for a message, processed once per MessageSid however many copies Twilio delivers.
 
-    Two writes: the claim (committed first, so that a copy arriving meanwhile waits for this reply), then the reply
-    with the conversation's new state in one transaction. Everything read in between shares one session."""
+    One transaction: the claim first (a copy arriving meanwhile waits on it, then reads this reply), the reads,
+    then the conversation's new state and the reply. An error rolls it all back, the claim too, so that Twilio's
+    retry is processed afresh; the usage events are logged only once it is committed."""
     log = messaging.message_log()
-    if not log.claim(message.sid):
-        return log.reply_to(message.sid, DUPLICATE_WAIT_SECONDS) or twiml(None)
     sender = pseudonym(message.address, settings.secret_key)
-    try:
-        with database().sessions() as session:
-            reply, state = _process(message, sender, session, settings, link_base)
-    except BaseException:
-        log.release(message.sid)
-        raise
     with database().transaction() as session:
+        if not log.claim(message.sid, session):
+            return log.reply_to(message.sid, session) or twiml(None)
+        logged, state = _process(message, sender, session, settings, link_base)
         if state is not None:
             messaging.conversation_states().save(sender, state, session)
-        log.finish(message.sid, reply, session)
-    return reply
+        log.finish(message.sid, logged.twiml, session)
+    metrics.record(*logged.events)
+    return logged.twiml
 
 
 def _process(
     message: InboundMessage, sender: str, session: Session, settings: Settings, link_base: str
-) -> tuple[str, dict[str, Any] | None]:
-    """The TwiML reply and the conversation's state to keep (None: keep it as it was), from what `session` reads."""
+) -> tuple[_Logged, dict[str, Any] | None]:
+    """The reply and its usage events, and the conversation's state to keep (None: keep it as it was)."""
     log = messaging.message_log()
     state = messaging.conversation_states().load(sender, session)
     word = message.single_word
     logged = _Logged(message, sender, (state or {}).get("lang", settings.default_language))
 
     if message.opt_out_type == "STOP" or (message.opt_out_type is None and word in OPT_OUT):
-        log.opt_out(sender)
+        log.opt_out(sender, session)
         return logged.silence("opt_out"), None
     if message.opt_out_type == "START" or (message.opt_out_type is None and word in OPT_IN):
         # Twilio confirms an opt-in itself; a second message from us would only cost the citizen.
-        log.opt_in(sender)
+        log.opt_in(sender, session)
         return logged.silence("opt_in"), None
     if log.is_opted_out(sender, session):
         return logged.silence("opted_out"), None
@@ -110,10 +103,12 @@ def _process(
 
 
 class _Logged:
-    """The usage events of one inbound message, written in one batch when its outcome is known."""
+    """The TwiML answer to one inbound message and its usage events, logged together once the outcome is kept."""
 
     def __init__(self, message: InboundMessage, sender: str, language: str) -> None:
         self.message, self.sender, self.language = message, sender, language
+        self.twiml = ""
+        self.events: list[UsageEvent] = []
 
     def _event(self, kind: EventKind | str, language: str, **fields: Any) -> UsageEvent:
         if fields.get("query"):
@@ -126,19 +121,21 @@ class _Logged:
         detail = {"outcome": outcome, "media": self.message.media_count}
         return self._event(EventKind.MESSAGE_IN, language, query=self.message.body or None, detail=detail)
 
-    def silence(self, outcome: str) -> str:
-        metrics.record(self._inbound(self.language, outcome))
-        return twiml(None)
+    def silence(self, outcome: str) -> _Logged:
+        self.events = [self._inbound(self.language, outcome)]
+        self.twiml = twiml(None)
+        return self
 
-    def replied(self, reply: Reply) -> str:
+    def replied(self, reply: Reply) -> _Logged:
         if self.message.channel == "whatsapp":
             text, segments, encoding = reply.text, None, None
         else:
             encoded = encode(reply.text)
             text, segments, encoding = encoded.text, encoded.segments, encoded.encoding
-        metrics.record(
+        self.events = [
             self._inbound(reply.language, "answered"),
             *(self._event(event.pop("kind"), reply.language, **event) for event in map(dict, reply.events)),
             self._event(EventKind.MESSAGE_OUT, reply.language, segments=segments, encoding=encoding),
-        )
-        return twiml(text)
+        ]
+        self.twiml = twiml(text)
+        return self

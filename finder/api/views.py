@@ -97,6 +97,8 @@ def services() -> Response:
         )
         return _localised(jsonify(_envelope(result, [exporter.service_listing(s) for s in result.items])), language)
 
+    # What the search reads may come from the read replica once it has caught up (finder.catalogue.reads).
+    session = catalogue.catalogue_session(session)
     try:
         found = search.search(
             session,

@@ -40,6 +40,7 @@ from finder.catalogue.queries import (
     related_services,
     retired_service,
 )
+from finder.catalogue.reads import catalogue_session
 from finder.catalogue.translation import Localised, localised
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "ServiceStatus",
     "agencies",
     "agency",
+    "catalogue_session",
     "categories",
     "category",
     "export_catalogue",

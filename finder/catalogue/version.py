@@ -53,6 +53,11 @@ def current(engine: Engine) -> str:
         return connection.scalar(_CURRENT) or ""
 
 
+def of(session: Session) -> str:
+    """The catalogue's version as the session's transaction sees it ("" if it was never stored)."""
+    return session.scalar(_CURRENT) or ""
+
+
 def bump(session: Session) -> None:
     """Give the catalogue a new version in the session's transaction (done by itself on every change)."""
     token = uuid.uuid4().hex

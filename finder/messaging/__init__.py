@@ -1,8 +1,9 @@
 """Message channels' storage in the core (channel-neutral): processed message ids, opt-outs, conversation state.
 
     log = messaging.message_log()
-    if log.claim(message_sid): ...; log.finish(message_sid, reply)
-    state = messaging.conversation_states().load(sender_pseudonym)
+    with database.transaction() as session:
+        if log.claim(message_sid, session): ...; log.finish(message_sid, reply, session)
+    state = messaging.conversation_states().load(sender_pseudonym, session)
 
 State lives in Redis when FINDER_REDIS_URL is set (so several app servers share it), else in the database;
 while Redis is unreachable it goes to the database too.

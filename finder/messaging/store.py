@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -13,7 +12,6 @@ from typing import Any, Protocol
 import redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from finder.catalogue.models import utcnow
@@ -24,7 +22,6 @@ log = logging.getLogger(__name__)
 
 # Twilio retries a delivery within minutes; a week of ids is ample to recognise a retry.
 KEEP_MESSAGE_IDS = dt.timedelta(days=7)
-WAIT_POLL_SECONDS = 0.05
 
 
 class MessageLog:
@@ -33,45 +30,34 @@ class MessageLog:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def claim(self, message_id: str) -> bool:
-        """True for the one caller that gets to process this message; False for every other copy of it."""
-        try:
-            with self.database.transaction() as session:
-                session.add(ProcessedMessage(message_id=message_id, received_at=utcnow(), reply=None))
-        except IntegrityError:
-            return False
-        return True
+    def claim(self, message_id: str, session: Session) -> bool:
+        """True for the one caller that gets to process this message; False for every other copy of it.
 
-    def finish(self, message_id: str, reply: str, session: Session | None = None) -> None:
-        """Store the reply sent for a claimed message, for any retry of it (in the caller's transaction if given,
-        so that the conversation's state is saved with it)."""
-        # One UPDATE, no read first: on SQLite a transaction that reads and then writes cannot wait for a lock.
+        The claim is a row keyed by the message id, written in the caller's transaction: a copy claiming meanwhile
+        waits on that key until the transaction ends, then gets False if it was committed (the reply is there for
+        `reply_to`) or True if it was rolled back (the processing failed, so this copy processes it afresh)."""
+        insert = _dialect_insert(session)(ProcessedMessage).values(
+            message_id=message_id, received_at=utcnow(), reply=None
+        )
+        claimed = session.execute(insert.on_conflict_do_nothing().returning(ProcessedMessage.message_id))
+        return claimed.first() is not None
+
+    def finish(self, message_id: str, reply: str, session: Session) -> None:
+        """Store the reply sent for a message claimed in the caller's transaction, for any retry of it."""
+        session.execute(update(ProcessedMessage).where(ProcessedMessage.message_id == message_id).values(reply=reply))
+
+    def reply_to(self, message_id: str, session: Session) -> str | None:
+        """The reply stored for a message another delivery processed (None if it has none)."""
+        return session.scalar(select(ProcessedMessage.reply).where(ProcessedMessage.message_id == message_id))
+
+    def opt_out(self, sender: str, session: Session | None = None) -> None:
+        """Remember that the sender wants no more messages (in the caller's transaction if given)."""
         with _writing(self.database, session) as session:
-            session.execute(
-                update(ProcessedMessage).where(ProcessedMessage.message_id == message_id).values(reply=reply)
-            )
-
-    def release(self, message_id: str) -> None:
-        """Give a claim up (its processing failed), so Twilio's retry is processed afresh."""
-        with self.database.transaction() as session:
-            session.execute(delete(ProcessedMessage).where(ProcessedMessage.message_id == message_id))
-
-    def reply_to(self, message_id: str, wait_seconds: float) -> str | None:
-        """The reply stored for a message, waiting up to `wait_seconds` for a copy still being processed."""
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            with self.database.sessions() as session:
-                reply = session.scalar(select(ProcessedMessage.reply).where(ProcessedMessage.message_id == message_id))
-            if reply is not None or time.monotonic() >= deadline:
-                return reply
-            time.sleep(WAIT_POLL_SECONDS)
-
-    def opt_out(self, sender: str) -> None:
-        with self.database.transaction() as session:
             _upsert(session, OptOut, {"sender": sender, "opted_out_at": utcnow()}, "sender")
 
-    def opt_in(self, sender: str) -> None:
-        with self.database.transaction() as session:
+    def opt_in(self, sender: str, session: Session | None = None) -> None:
+        """Forget the sender's opt-out (in the caller's transaction if given)."""
+        with _writing(self.database, session) as session:
             session.execute(delete(OptOut).where(OptOut.sender == sender))
 
     def is_opted_out(self, sender: str, session: Session | None = None) -> bool:
@@ -170,11 +156,14 @@ def _writing(database: Database, session: Session | None) -> Iterator[Session]:
             yield own
 
 
+def _dialect_insert(session: Session):
+    """The INSERT of the session's database, which has ON CONFLICT (both engines have it, in their own classes)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def _upsert(session, model, values: dict[str, Any], key: str) -> None:
     """Insert or update in one statement, so two requests for one sender never collide on the key."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values)
+    statement = _dialect_insert(session)(model).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[key], set_={k: v for k, v in values.items() if k != key}
     )

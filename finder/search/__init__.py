@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
 from finder.catalogue.translation import candidates as language_candidates
-from finder.search import backends, cache, indexing, query, vocabulary
+from finder.search import backends, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
+from finder.search.cache import ResultCache
 from finder.search.indexing import SearchSettings
 from finder.search.models import SearchDocument
 from finder.search.text import language_of, terms_of
@@ -45,7 +46,7 @@ RESULTS_KEPT = 100_000
 
 _cache = vocabulary.VocabularyCache()
 _facet_cache = search_facets.FacetCache()
-_results: cache.ResultCache[SearchResults] = cache.ResultCache(RESULTS_KEPT)
+_results: ResultCache[SearchResults] = ResultCache(RESULTS_KEPT)
 
 
 class UnknownFilter(ValueError):
@@ -427,6 +428,7 @@ RuleError = vocabulary.RuleError
 
 __all__ = [
     "CHANNELS",
+    "ResultCache",
     "RuleError",
     "SearchHit",
     "SearchRequest",

@@ -17,7 +17,6 @@ and from the primary while the replica lags behind it: a publication shows at on
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -26,15 +25,13 @@ from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from finder.catalogue import version
-from finder.db import database, replica_request_session, request_session
+from finder.catalogue import reads, version
+from finder.db import database, request_session
 from finder.search.models import BestBet, LifeEventPhrase, SynonymRule
 from finder.web.blueprint import base_url
 
-log = logging.getLogger(__name__)
 # Pages kept per process (about 10 KB each): every service page in six languages and the popular searches.
 MAX_PAGES = 2000
 
@@ -94,20 +91,11 @@ def catalogue_session() -> Session:
     """Where the current page reads the catalogue: the read replica once it has caught up with the version the
     primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary."""
     if "catalogue_session" not in g:
-        g.catalogue_session = _replica_if_current() or request_session()
+        current = g.get("catalogue_version")
+        g.catalogue_session = (
+            request_session() if current is None else reads.catalogue_session(request_session(), lambda: current)
+        )
     return g.catalogue_session
-
-
-def _replica_if_current() -> Session | None:
-    replica = database().replica_engine
-    if replica is None or g.get("catalogue_version") is None:
-        return None
-    try:
-        caught_up = version.current(replica) == g.catalogue_version
-    except SQLAlchemyError as error:
-        log.warning("read replica unreachable (%s): reading from the primary", type(error).__name__)
-        return None
-    return replica_request_session() if caught_up else None
 
 
 def _key() -> tuple:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
+import time
 import uuid
 
 import pytest
@@ -18,18 +21,51 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 def test_a_message_id_is_claimed_once_and_its_reply_kept(db):
     log = MessageLog(db)
-    assert log.claim("SM1") is True
-    assert log.claim("SM1") is False
-    assert log.reply_to("SM1", wait_seconds=0) is None
-    log.finish("SM1", "<Response/>")
-    assert log.reply_to("SM1", wait_seconds=0) == "<Response/>"
+    with db.transaction() as session:
+        assert log.claim("SM1", session) is True
+        log.finish("SM1", "<Response/>", session)
+    with db.transaction() as session:
+        assert log.claim("SM1", session) is False
+        assert log.reply_to("SM1", session) == "<Response/>"
 
 
-def test_a_released_claim_can_be_claimed_again(db):
+def test_a_claim_rolled_back_can_be_claimed_again(db):
     log = MessageLog(db)
-    assert log.claim("SM2")
-    log.release("SM2")
-    assert log.claim("SM2")
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        assert log.claim("SM2", session)
+        raise RuntimeError("the processing failed")
+    with db.transaction() as session:
+        assert log.claim("SM2", session)
+
+
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_a_copy_claiming_meanwhile_waits_for_the_first_transaction(db, first_commits):
+    log = MessageLog(db)
+    claimed, seen = threading.Event(), []
+
+    def copy():
+        claimed.wait()
+        with db.transaction() as session:
+            seen.append((log.claim("SM3", session), log.reply_to("SM3", session)))
+
+    thread = threading.Thread(target=copy)
+    thread.start()
+    with contextlib.suppress(RuntimeError), db.transaction() as session:
+        assert log.claim("SM3", session)
+        log.finish("SM3", "<Response>first</Response>", session)
+        claimed.set()
+        time.sleep(0.3)
+        assert not seen, "the copy waits on the claim until the first delivery's transaction ends"
+        if not first_commits:
+            raise RuntimeError("the first delivery failed")
+    thread.join(20)
+    # Committed: the copy gets the first one's reply. Rolled back: the copy processes the message itself.
+    assert seen == ([(False, "<Response>first</Response>")] if first_commits else [(True, None)])
+
+
+def claim(db, message_id: str) -> bool:
+    with db.transaction() as session:
+        return MessageLog(db).claim(message_id, session)
 
 
 def test_opt_out_and_back_in(db):
@@ -55,13 +91,13 @@ def test_database_state_expires(db):
 
 def test_purge_forgets_old_ids_and_expired_states(db):
     log = MessageLog(db)
-    log.claim("SM-old")
+    claim(db, "SM-old")
     DatabaseStates(db, ttl_seconds=-1).save("gone", {})
     DatabaseStates(db, ttl_seconds=3600).save("kept", {"lang": "en"})
     assert log.purge() == 1  # the expired state only: the message id is recent
-    assert DatabaseStates(db, 3600).load("kept") == {"lang": "en"} and not log.claim("SM-old")
+    assert DatabaseStates(db, 3600).load("kept") == {"lang": "en"} and not claim(db, "SM-old")
     assert log.purge(utcnow() + dt.timedelta(days=8)) == 2
-    assert log.claim("SM-old")
+    assert claim(db, "SM-old")
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ written before the workers exit.
 
 Client threads send page requests (each on a connection of its own, as browsers behind a load balancer do) while
 two SMS webhooks are in flight for certain: each is a second copy of a message whose first copy is "still being
-processed" (its claim is in the database without a reply), so it waits for that reply. SIGTERM comes mid-traffic;
-then the first copies' replies are stored, and the waiting requests must still get them.
+processed" (its claim is written in a transaction not yet committed), so it waits on that claim. SIGTERM comes
+mid-traffic; then the first copies' replies are committed, and the waiting requests must still get them.
 """
 
 from __future__ import annotations
@@ -85,8 +85,6 @@ def post_duplicate(port: int, sid: str) -> tuple[int, str]:
 def test_sigterm_mid_traffic_finishes_accepted_requests_and_writes_their_events(demo_url, tmp_path):
     database = Database(demo_url)
     sids = ["SM" + uuid.uuid4().hex for _ in range(2)]
-    with database.transaction() as session:
-        session.add_all(ProcessedMessage(message_id=sid, received_at=utcnow(), reply=None) for sid in sids)
 
     port = free_port()
     environ = {name: value for name, value in os.environ.items() if not name.startswith("FINDER_")}
@@ -132,15 +130,17 @@ def test_sigterm_mid_traffic_finishes_accepted_requests_and_writes_their_events(
 
         slow = [threading.Thread(target=wait_for_reply, args=(sid,)) for sid in sids]
         clients = [threading.Thread(target=browse, args=(i,)) for i in range(CLIENTS)]
-        for thread in slow + clients:
-            thread.start()
-        time.sleep(TRAFFIC_SECONDS)
-        assert not waiting, "the webhooks are in flight when SIGTERM comes"
-        sigterm = time.monotonic()
-        server.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        with database.transaction() as session:
-            session.execute(
+        with database.transaction() as first_copies:
+            first_copies.add_all(ProcessedMessage(message_id=sid, received_at=utcnow(), reply=None) for sid in sids)
+            first_copies.flush()
+            for thread in slow + clients:
+                thread.start()
+            time.sleep(TRAFFIC_SECONDS)
+            assert not waiting, "the webhooks are in flight when SIGTERM comes"
+            sigterm = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            first_copies.execute(
                 update(ProcessedMessage).where(ProcessedMessage.message_id.in_(sids)).values(reply=STORED_REPLY)
             )
         for thread in slow:
