@@ -9,11 +9,9 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
 from finder.catalogue.translation import candidates as language_candidates
-from finder.search import backends, cache, indexing, query, vocabulary
+from finder.search import backends, cache, frequent, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
 from finder.search.indexing import SearchSettings
@@ -45,6 +43,7 @@ RESULTS_KEPT = 100_000
 
 _cache = vocabulary.VocabularyCache()
 _facet_cache = search_facets.FacetCache()
+_frequent = frequent.FrequentTerms()
 _results: cache.ResultCache[SearchResults] = cache.ResultCache(RESULTS_KEPT)
 
 
@@ -157,17 +156,33 @@ def _search(
     # No words to match, only filters: browse everything they allow.
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
     limit = max(CANDIDATES, request.page * request.per_page)
-    matches: list[tuple[str, float]] = []
-    if expression or browse:
-        matches = backend.scored(session, expression, language, filters, _weights(plan, vocab), versions[0])
-    for looser in plan.relaxations() if expression and not matches else []:
-        expression = backend.expression(looser.clauses(), title_only=True)
-        matches = backend.scored(session, expression, language, filters, _weights(looser, vocab), versions[0])
-        if matches:
-            break
-    # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
-    text_scores = dict(_best(matches, limit))
-    matched = {sid for sid, _ in matches}
+    facet_index = _facet_cache.get(session, versions[0])
+    weights = _weights(plan, vocab)
+    found = None
+    if expression and not has_filters:
+        found = _frequent.matches(
+            session,
+            backend,
+            plan,
+            [w for _, w in weights],
+            vocab.most_documents,
+            language,
+            versions[0],
+            facet_index,
+            limit,
+        )
+    if found is None:
+        matches: list[tuple[str, float]] = []
+        if expression or browse:
+            matches = backend.scored(session, expression, language, filters, weights, versions[0])
+        for looser in plan.relaxations() if expression and not matches else []:
+            expression = backend.expression(looser.clauses(), title_only=True)
+            matches = backend.scored(session, expression, language, filters, _weights(looser, vocab), versions[0])
+            if matches:
+                break
+        # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
+        found = frequent.Matches(frequent.best(matches, limit), facet_index.bitmap(sid for sid, _ in matches))
+    text_scores = dict(found.best)
 
     event_services: set[str] = set()
     if plan.life_events:
@@ -190,29 +205,20 @@ def _search(
     scores = _scores(plan, text_scores, event_scores, details)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
 
-    results = matched | event_services | set(bets)
-    facets = search_facets.count(_facet_cache.get(session, versions[0]), results) if request.facets else {}
+    results = found.bits | facet_index.bitmap(event_services | set(bets))
+    facets = search_facets.count(facet_index, results) if request.facets else {}
 
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
     return SearchResults(
         hits=_hits(session, page_ids, scores, request.language, default_language),
-        total=len(results),
+        total=results.bit_count(),
         page=request.page,
         per_page=request.per_page,
         suggestion=plan.suggestion,
         life_events=plan.life_events,
         facets=facets,
     )
-
-
-def _best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
-    """The `limit` best matches, ties broken by service id. Scores are compared alone first (cheap for the
-    thousands of matches of a broad query), then the few at or above the cut-off are ordered exactly."""
-    if len(matches) <= limit:
-        return sorted(matches, key=lambda match: (-match[1], match[0]))
-    cut_off = heapq.nlargest(limit, matches, key=itemgetter(1))[-1][1]
-    return sorted((m for m in matches if m[1] >= cut_off), key=lambda match: (-match[1], match[0]))[:limit]
 
 
 def _hits(

@@ -6,6 +6,7 @@ more full-text match and six joins per search."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, select
@@ -77,7 +78,7 @@ class FacetIndex:
                 bitmap[position >> 3] |= 1 << (position & 7)
         return cls(positions, {pair: int.from_bytes(bits, "little") for pair, bits in members.items()})
 
-    def bitmap(self, service_ids: set[str]) -> int:
+    def bitmap(self, service_ids: Iterable[str]) -> int:
         bits = bytearray(len(self.positions) // 8 + 1)
         for sid in service_ids:
             position = self.positions.get(sid)
@@ -104,9 +105,8 @@ class FacetCache:
         return index
 
 
-def count(index: FacetIndex, service_ids: set[str]) -> dict[str, dict[str, int]]:
-    """Per facet, how many of the services have each value."""
-    found = index.bitmap(service_ids)
+def count(index: FacetIndex, found: int) -> dict[str, dict[str, int]]:
+    """Per facet, how many of the services (a bitmap of the index's positions) have each value."""
     result: dict[str, dict[str, int]] = {}
     for (facet, value), bitmap in index.bitmaps.items():
         n = (found & bitmap).bit_count()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -102,6 +103,45 @@ class SqliteBackend(Backend):
         # The version was read in this transaction, which sees the index as of that version: the mapping fits.
         services = _document_services.get(session, language, index_version)
         return [(services[document], score) for document, score in rows]
+
+    def term_scores(
+        self, session: Session, stem: str, language: str, index_version: str
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        # Within a query each phrase adds its own share to bm25 (the language phrase adds 0: its column weighs 0),
+        # so a word's share is what a query of it alone scores.
+        services = _document_services.get(session, language, index_version)
+        phrase = query.fts5_phrase(stem)
+        found = []
+        for expression in (phrase, f"{{name alt summary}} : ({phrase})"):
+            cursor = session.connection().connection.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT search_fts.rowid, -bm25(search_fts, {WEIGHTS}) FROM search_fts "
+                    "WHERE search_fts MATCH :expression",
+                    {"expression": f'language : "{language_token(language)}" AND ({expression})'},
+                )
+                found.append({services[document]: score for document, score in cursor.fetchall()})
+            finally:
+                cursor.close()
+        return found[0], found[1]
+
+    def combined_scores(self, service_ids: list[str], postings: list, weights: list[float]) -> list[tuple[str, float]]:
+        # The query's phrases in bm25's order: each word anywhere, then each word in the titles (see
+        # query.fts5_expression); a word absent from the titles adds 0.
+        anywhere = [p.anywhere for p in postings]
+        titles = [p.titles for p in postings]
+        scored = []
+        for sid in service_ids:
+            score = 0.0
+            for scores in anywhere:
+                score += scores[sid]
+            for scores in titles:
+                score += scores.get(sid, 0.0)
+            scored.append((sid, score))
+        return scored
+
+    def one_word_score(self, weight: float) -> Callable[[float], float]:
+        return float
 
     def matched(
         self, expression: str, language: str, concepts: list | None = None, scored: bool = True
