@@ -152,36 +152,38 @@ def _search(
     if plan.is_empty and not has_filters:
         return SearchResults([], 0, request.page, request.per_page, suggestion=plan.suggestion)
 
-    expression = backend.expression(plan.clauses()) if plan.concepts else None
     # No words to match, only filters: browse everything they allow.
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
     limit = max(CANDIDATES, request.page * request.per_page)
     facet_index = _facet_cache.get(session, versions[0])
-    weights = _weights(plan, vocab)
-    found = None
-    if expression and not has_filters:
-        found = _frequent.matches(
-            session,
-            backend,
-            plan,
-            [w for _, w in weights],
-            vocab.most_documents,
-            language,
-            versions[0],
-            facet_index,
-            limit,
-        )
-    if found is None:
-        matches: list[tuple[str, float]] = []
-        if expression or browse:
-            matches = backend.scored(session, expression, language, filters, weights, versions[0])
-        for looser in plan.relaxations() if expression and not matches else []:
-            expression = backend.expression(looser.clauses(), title_only=True)
-            matches = backend.scored(session, expression, language, filters, _weights(looser, vocab), versions[0])
-            if matches:
-                break
+
+    def matched(plan: query.QueryPlan, title_only: bool = False) -> frequent.Matches:
+        weights = _weights(plan, vocab)
+        if plan.concepts and not has_filters:
+            found = _frequent.matches(
+                session,
+                backend,
+                plan,
+                weights,
+                vocab.most_documents,
+                language,
+                versions[0],
+                facet_index,
+                limit,
+                title_only,
+            )
+            if found is not None:
+                return found
+        expression = backend.expression(plan.clauses(), title_only=title_only) if plan.concepts else None
+        matches = backend.scored(session, expression, language, filters, weights, versions[0])
         # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
-        found = frequent.Matches(frequent.best(matches, limit), facet_index.bitmap(sid for sid, _ in matches))
+        return frequent.Matches(frequent.best(matches, limit), facet_index.bitmap(sid for sid, _ in matches))
+
+    found = matched(plan) if plan.concepts or browse else frequent.Matches([], 0)
+    for looser in plan.relaxations() if plan.concepts and not found.best else []:
+        found = matched(looser, title_only=True)
+        if found.best:
+            break
     text_scores = dict(found.best)
 
     event_services: set[str] = set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import text
@@ -132,9 +132,10 @@ class Backend:
         engine computes them for that word within a query (see finder.search.frequent)."""
         raise NotImplementedError
 
-    def combined_scores(self, service_ids: list[str], postings: list, weights: list[float]) -> list[tuple[str, float]]:
-        """The score the engine gives each of the services for a query of several words that all must match,
-        from each word's postings (finder.search.frequent.Postings), in the same order of operations."""
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+        """The score the engine gives each document (in the postings' positions) for a query of several words
+        that all must match (`title_only`: in the titles), from each word's postings (finder.search.frequent.Postings), with the same
+        operations in the same order; what it gives where a document does not match is meaningless."""
         raise NotImplementedError
 
     def one_word_score(self, weight: float) -> Callable[[float], float]:

@@ -61,14 +61,16 @@ def _load(session: Session) -> dict[str, FacetValues]:
 
 @dataclass(frozen=True)
 class FacetIndex:
-    """Each service's bit position, and each (facet, value)'s bitmap of services."""
+    """Each service's bit position (in the order of their ids), and each (facet, value)'s bitmap of services."""
 
+    service_ids: tuple[str, ...]
     positions: dict[str, int]
     bitmaps: dict[tuple[str, str], int]
 
     @classmethod
     def of(cls, values: dict[str, FacetValues]) -> FacetIndex:
-        positions = {sid: position for position, sid in enumerate(sorted(values))}
+        service_ids = tuple(sorted(values))
+        positions = {sid: position for position, sid in enumerate(service_ids)}
         members: dict[tuple[str, str], bytearray] = {}
         size = len(positions) // 8 + 1
         for sid, pairs in values.items():
@@ -76,7 +78,7 @@ class FacetIndex:
             for pair in pairs:
                 bitmap = members.setdefault(pair, bytearray(size))
                 bitmap[position >> 3] |= 1 << (position & 7)
-        return cls(positions, {pair: int.from_bytes(bits, "little") for pair, bits in members.items()})
+        return cls(service_ids, positions, {pair: int.from_bytes(bits, "little") for pair, bits in members.items()})
 
     def bitmap(self, service_ids: Iterable[str]) -> int:
         bits = bytearray(len(self.positions) // 8 + 1)

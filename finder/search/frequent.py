@@ -13,8 +13,10 @@ every search reads first, so nothing older is ever combined.
 from __future__ import annotations
 
 import heapq
+from array import array
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import and_, ge, itemgetter
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
 
 # A word is frequent when it is in at least this share of the documents of the commonest word.
 FREQUENT_SHARE = 0.1
-# Postings kept per process, in documents (a few tens of MB at most); the least recently used go first.
-POSTINGS_KEPT = 500_000
+# Postings kept per process, in bytes; the least recently used go first.
+POSTINGS_KEPT = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -41,24 +43,33 @@ class Matches:
 
 @dataclass(frozen=True)
 class Postings:
-    """One word's documents (by service id) with its score in each, anywhere and in the titles, as the engine
-    computes them within a query; the titles' service ids best first; bitmaps in the facet index's positions."""
+    """One word's score in each document, anywhere and in its titles, as the engine computes it within a query:
+    arrays over the facet index's positions (0 where the word is not), with the bitmaps of the documents holding
+    it and the positions of its title matches best first. Dense arrays, because a frequent word is in a good share
+    of the documents: 8 bytes a document, and combining them runs in C (map, compress) rather than per match."""
 
-    anywhere: dict[str, float]
-    titles: dict[str, float]
-    by_title_score: list[str]
+    anywhere: array
+    titles: array
+    by_title_score: array
     anywhere_bits: int
     titles_bits: int
 
     @classmethod
     def of(cls, anywhere: dict[str, float], titles: dict[str, float], facets: FacetIndex) -> Postings:
-        return cls(
-            anywhere,
-            titles,
-            sorted(titles, key=lambda sid: (-titles[sid], sid)),
-            facets.bitmap(anywhere.keys()),
-            facets.bitmap(titles.keys()),
-        )
+        size = len(facets.service_ids)
+        dense = []
+        for scores in (anywhere, titles):
+            values = array("d", bytes(8 * size))
+            for sid, score in scores.items():
+                values[facets.positions[sid]] = score
+            dense.append(values)
+        ordered = sorted((facets.positions[sid] for sid in titles), key=lambda p: (-dense[1][p], p))
+        return cls(dense[0], dense[1], array("q", ordered), facets.bitmap(anywhere), facets.bitmap(titles))
+
+    @property
+    def weight(self) -> int:
+        """Its size in bytes, roughly."""
+        return 8 * (len(self.anywhere) + len(self.titles) + len(self.by_title_score))
 
 
 def best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
@@ -79,17 +90,18 @@ class FrequentTerms:
         session: Session,
         backend: Backend,
         plan: query.QueryPlan,
-        weights: list[float],
+        weights: list[tuple[query.Concept, float]],
         most_documents: int,
         language: str,
         index_version: str,
         facets: FacetIndex,
         limit: int,
+        title_only: bool = False,
     ) -> Matches | None:
         """The plan's matches combined from the words' postings, or None when the engine should be asked: a
         word that is not a plain word (a phrase, synonyms, an unfinished last word), fewer words required than
-        typed, or no frequent word (then the engine's own work is small); None too when nothing matches, for the
-        caller to loosen the query as it does with the engine's answer."""
+        typed, or no frequent word (then the engine's own work is small). `title_only`: every word must be in
+        the titles (see query.fts5_expression)."""
         concepts = plan.concepts
         if not concepts or plan.required() != len(concepts) or not index_version:
             return None
@@ -113,35 +125,47 @@ class FrequentTerms:
                 anywhere, titles = backend.term_scores(session, stem, language, index_version)
                 found = Postings.of(anywhere, titles, facets)
                 if is_frequent:
-                    self._kept.put(key, found, len(anywhere) + len(titles))
+                    self._kept.put(key, found, found.weight)
             postings.append(found)
 
+        factors = [w for _, w in weights]
         if len(postings) == 1:
-            return _one_word(backend, postings[0], weights[0], limit) if postings[0].titles else None
-        anywhere = sorted((p.anywhere for p in postings), key=len)
-        titles = [p.titles for p in postings]
-        candidates = [
-            sid
-            for sid in anywhere[0]
-            if all(sid in other for other in anywhere[1:]) and any(sid in title for title in titles)
-        ]
-        if not candidates:
-            return None
-        bits = 0
-        for p in postings:
-            bits |= p.titles_bits
-        for p in postings:
-            bits &= p.anywhere_bits
-        return Matches(best(backend.combined_scores(candidates, postings, weights), limit), bits)
+            return _one_word(backend, postings[0], factors[0], facets, limit)
+        if title_only:
+            bits = postings[0].titles_bits
+            for p in postings[1:]:
+                bits &= p.titles_bits
+        else:  # every word anywhere, one of them in the titles
+            bits = 0
+            for p in postings:
+                bits |= p.titles_bits
+            for p in postings:
+                bits &= p.anywhere_bits
+        if not bits:
+            return Matches([], 0)
+        # One byte per position, 1 where it matches: selectors for compress().
+        flags = bin(bits)[:1:-1].ljust(len(facets.service_ids), "0").encode().translate(_FLAGS)
+        scores = list(backend.combined_scores(postings, factors, title_only))
+        matched = list(compress(scores, flags))
+        if len(matched) > limit:
+            cut_off = heapq.nlargest(limit, matched)[-1]
+            flags = bytes(map(and_, flags, map(ge, scores, repeat(cut_off))))
+        chosen = sorted(compress(enumerate(scores), flags), key=lambda m: (-m[1], m[0]))[:limit]
+        return Matches([(facets.service_ids[p], score) for p, score in chosen], bits)
 
     def clear(self) -> None:
         self._kept.clear()
 
 
-def _one_word(backend: Backend, postings: Postings, weight: float, limit: int) -> Matches:
+_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _one_word(backend: Backend, postings: Postings, weight: float, facets: FacetIndex, limit: int) -> Matches:
     """One word: its title matches, already ordered by their score in the titles; the query's score is that one
     times a factor (or itself), which keeps the order, except that two close scores may become one: those ties
     are ordered again, by service id."""
+    if not postings.titles_bits:
+        return Matches([], 0)
     ordered = postings.by_title_score
     score = backend.one_word_score(weight)
     titles = postings.titles
@@ -153,5 +177,5 @@ def _one_word(backend: Backend, postings: Postings, weight: float, limit: int) -
         while end < len(ordered) and score(titles[ordered[end]]) == cut_off:
             end += 1
         chosen = ordered[:end]
-    ranked = sorted(((sid, score(titles[sid])) for sid in chosen), key=lambda match: (-match[1], match[0]))
-    return Matches(ranked[:limit], postings.titles_bits)
+    ranked = sorted(((score(titles[p]), p) for p in chosen), key=lambda m: (-m[0], m[1]))[:limit]
+    return Matches([(facets.service_ids[p], s) for s, p in ranked], postings.titles_bits)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from operator import add
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -125,20 +126,18 @@ class SqliteBackend(Backend):
                 cursor.close()
         return found[0], found[1]
 
-    def combined_scores(self, service_ids: list[str], postings: list, weights: list[float]) -> list[tuple[str, float]]:
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
         # The query's phrases in bm25's order: each word anywhere, then each word in the titles (see
-        # query.fts5_expression); a word absent from the titles adds 0.
-        anywhere = [p.anywhere for p in postings]
-        titles = [p.titles for p in postings]
-        scored = []
-        for sid in service_ids:
-            score = 0.0
-            for scores in anywhere:
-                score += scores[sid]
-            for scores in titles:
-                score += scores.get(sid, 0.0)
-            scored.append((sid, score))
-        return scored
+        # query.fts5_expression; title_only: only the latter); a word absent from the titles adds 0.
+        parts = (
+            [p.titles for p in postings]
+            if title_only
+            else [p.anywhere for p in postings] + [p.titles for p in postings]
+        )
+        scores: Iterator[float] = iter(parts[0])
+        for part in parts[1:]:
+            scores = map(add, scores, part)
+        return scores
 
     def one_word_score(self, weight: float) -> Callable[[float], float]:
         return float
