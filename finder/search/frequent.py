@@ -82,6 +82,8 @@ def best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]
 
 
 class FrequentTerms:
+    """The postings of the frequent words, per database, language and index version."""
+
     def __init__(self) -> None:
         self._kept: cache.ResultCache[Postings] = cache.ResultCache(POSTINGS_KEPT)
 
@@ -152,9 +154,6 @@ class FrequentTerms:
             flags = bytes(map(and_, flags, map(ge, scores, repeat(cut_off))))
         chosen = sorted(compress(enumerate(scores), flags), key=lambda m: (-m[1], m[0]))[:limit]
         return Matches([(facets.service_ids[p], score) for p, score in chosen], bits)
-
-    def clear(self) -> None:
-        self._kept.clear()
 
 
 _FLAGS = bytes.maketrans(b"01", b"\x00\x01")
