@@ -9,19 +9,17 @@ Any text is safe to pass: it is analysed into words before the index sees it, so
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
 from finder.catalogue.translation import candidates as language_candidates
-from finder.search import backends, indexing, query, vocabulary
+from finder.search import backends, frequent, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
 from finder.search.cache import ResultCache
@@ -46,6 +44,7 @@ RESULTS_KEPT = 100_000
 
 _cache = vocabulary.VocabularyCache()
 _facet_cache = search_facets.FacetCache()
+_frequent = frequent.FrequentTerms()
 _results: ResultCache[SearchResults] = ResultCache(RESULTS_KEPT)
 
 
@@ -154,21 +153,39 @@ def _search(
     if plan.is_empty and not has_filters:
         return SearchResults([], 0, request.page, request.per_page, suggestion=plan.suggestion)
 
-    expression = backend.expression(plan.clauses()) if plan.concepts else None
     # No words to match, only filters: browse everything they allow.
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
     limit = max(CANDIDATES, request.page * request.per_page)
-    matches: list[tuple[str, float]] = []
-    if expression or browse:
-        matches = backend.scored(session, expression, language, filters, _weights(plan, vocab), versions[0])
-    for looser in plan.relaxations() if expression and not matches else []:
-        expression = backend.expression(looser.clauses(), title_only=True)
-        matches = backend.scored(session, expression, language, filters, _weights(looser, vocab), versions[0])
-        if matches:
+    facet_index = _facet_cache.get(session, versions[0])
+
+    def matched(plan: query.QueryPlan, title_only: bool = False) -> frequent.Matches:
+        weights = _weights(plan, vocab)
+        if plan.concepts and not has_filters:
+            found = _frequent.matches(
+                session,
+                backend,
+                plan,
+                weights,
+                vocab.most_documents,
+                language,
+                versions[0],
+                facet_index,
+                limit,
+                title_only,
+            )
+            if found is not None:
+                return found
+        expression = backend.expression(plan.clauses(), title_only=title_only) if plan.concepts else None
+        matches = backend.scored(session, expression, language, filters, weights, versions[0])
+        # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
+        return frequent.Matches(frequent.best(matches, limit), facet_index.bitmap(sid for sid, _ in matches))
+
+    found = matched(plan) if plan.concepts or browse else frequent.Matches([], 0)
+    for looser in plan.relaxations() if plan.concepts and not found.best else []:
+        found = matched(looser, title_only=True)
+        if found.best:
             break
-    # Only the best few are re-ranked with the boosts; the rest count for the total and the facets.
-    text_scores = dict(_best(matches, limit))
-    matched = {sid for sid, _ in matches}
+    text_scores = dict(found.best)
 
     event_services: set[str] = set()
     if plan.life_events:
@@ -191,14 +208,14 @@ def _search(
     scores = _scores(plan, text_scores, event_scores, details)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
 
-    results = matched | event_services | set(bets)
-    facets = search_facets.count(_facet_cache.get(session, versions[0]), results) if request.facets else {}
+    results = found.bits | facet_index.bitmap(event_services | set(bets))
+    facets = search_facets.count(facet_index, results) if request.facets else {}
 
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
     return SearchResults(
         hits=_hits(session, page_ids, scores, request.language, default_language),
-        total=len(results),
+        total=results.bit_count(),
         page=request.page,
         per_page=request.per_page,
         suggestion=plan.suggestion,
@@ -207,31 +224,30 @@ def _search(
     )
 
 
-def _best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
-    """The `limit` best matches, ties broken by service id. Scores are compared alone first (cheap for the
-    thousands of matches of a broad query), then the few at or above the cut-off are ordered exactly."""
-    if len(matches) <= limit:
-        return sorted(matches, key=lambda match: (-match[1], match[0]))
-    cut_off = heapq.nlargest(limit, matches, key=itemgetter(1))[-1][1]
-    return sorted((m for m in matches if m[1] >= cut_off), key=lambda match: (-match[1], match[0]))[:limit]
+# Statements built once, their id lists bound as one expanding parameter: building the IN list of a hundred ids
+# anew on every search cost more than running it.
+_HITS = (
+    select(
+        Service.id,
+        Service.slug,
+        Service.name,
+        Service.summary,
+        Service.translations,
+        Agency.name,
+        Agency.translations,
+    )
+    .join(Agency, Agency.id == Service.agency_id)
+    .where(Service.id.in_(bindparam("ids", expanding=True)))
+)
+_DETAILS = select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.popularity).where(
+    SearchDocument.language == bindparam("language"), SearchDocument.service_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _hits(
     session: Session, service_ids: list[str], scores: dict[str, float], language: str, default_language: str
 ) -> list[SearchHit]:
-    rows = session.execute(
-        select(
-            Service.id,
-            Service.slug,
-            Service.name,
-            Service.summary,
-            Service.translations,
-            Agency.name,
-            Agency.translations,
-        )
-        .join(Agency, Agency.id == Service.agency_id)
-        .where(Service.id.in_(service_ids))
-    )
+    rows = session.execute(_HITS, {"ids": service_ids})
     found = {}
     for sid, slug, name, summary, translations, agency, agency_translations in rows:
         chosen = next(
@@ -361,11 +377,7 @@ NO_DETAILS = Candidate("", 0.0)
 def _details(session: Session, service_ids: set[str], language: str) -> dict[str, Candidate]:
     if not service_ids:
         return {}
-    rows = session.execute(
-        select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.popularity).where(
-            SearchDocument.language == language, SearchDocument.service_id.in_(service_ids)
-        )
-    )
+    rows = session.execute(_DETAILS, {"language": language, "ids": list(service_ids)})
     return {sid: Candidate(keys, popularity) for sid, keys, popularity in rows}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import text
@@ -123,6 +124,23 @@ class Backend:
         `index_version` lets an engine cache what it derives from the index."""
         sql, params = self._query(expression, language, filters, concepts)
         return session.execute(text(sql), params).tuples().all()
+
+    def term_scores(
+        self, session: Session, stem: str, language: str, index_version: str
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """For one word, each document's (by service id) score for it anywhere and in its titles, exactly as the
+        engine computes them for that word within a query (see finder.search.frequent)."""
+        raise NotImplementedError
+
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+        """The score the engine gives each document (in the postings' positions) for a query of several words
+        that all must match (`title_only`: in the titles), from each word's postings (finder.search.frequent.Postings), with the same
+        operations in the same order; what it gives where a document does not match is meaningless."""
+        raise NotImplementedError
+
+    def one_word_score(self, weight: float) -> Callable[[float], float]:
+        """How a one-word query's score follows from the word's score in the titles."""
+        raise NotImplementedError
 
     def matching(self, session: Session, expression: str | None, language: str, filters: Filters) -> set[str]:
         """Every service matching, unscored."""

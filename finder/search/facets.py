@@ -6,6 +6,7 @@ more full-text match and six joins per search."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, select
@@ -60,14 +61,16 @@ def _load(session: Session) -> dict[str, FacetValues]:
 
 @dataclass(frozen=True)
 class FacetIndex:
-    """Each service's bit position, and each (facet, value)'s bitmap of services."""
+    """Each service's bit position (in the order of their ids), and each (facet, value)'s bitmap of services."""
 
+    service_ids: tuple[str, ...]
     positions: dict[str, int]
     bitmaps: dict[tuple[str, str], int]
 
     @classmethod
     def of(cls, values: dict[str, FacetValues]) -> FacetIndex:
-        positions = {sid: position for position, sid in enumerate(sorted(values))}
+        service_ids = tuple(sorted(values))
+        positions = {sid: position for position, sid in enumerate(service_ids)}
         members: dict[tuple[str, str], bytearray] = {}
         size = len(positions) // 8 + 1
         for sid, pairs in values.items():
@@ -75,9 +78,9 @@ class FacetIndex:
             for pair in pairs:
                 bitmap = members.setdefault(pair, bytearray(size))
                 bitmap[position >> 3] |= 1 << (position & 7)
-        return cls(positions, {pair: int.from_bytes(bits, "little") for pair, bits in members.items()})
+        return cls(service_ids, positions, {pair: int.from_bytes(bits, "little") for pair, bits in members.items()})
 
-    def bitmap(self, service_ids: set[str]) -> int:
+    def bitmap(self, service_ids: Iterable[str]) -> int:
         bits = bytearray(len(self.positions) // 8 + 1)
         for sid in service_ids:
             position = self.positions.get(sid)
@@ -104,9 +107,8 @@ class FacetCache:
         return index
 
 
-def count(index: FacetIndex, service_ids: set[str]) -> dict[str, dict[str, int]]:
-    """Per facet, how many of the services have each value."""
-    found = index.bitmap(service_ids)
+def count(index: FacetIndex, found: int) -> dict[str, dict[str, int]]:
+    """Per facet, how many of the services (a bitmap of the index's positions) have each value."""
     result: dict[str, dict[str, int]] = {}
     for (facet, value), bitmap in index.bitmaps.items():
         n = (found & bitmap).bit_count()

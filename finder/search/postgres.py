@@ -5,6 +5,10 @@ re-parsed by a text search configuration: that keeps the two backends' matching 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from itertools import repeat
+from operator import add, mul
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -32,6 +36,11 @@ def tsvector_literal(fields: dict[str, str]) -> str:
     )
 
 
+def weight_literal(weight: float) -> str:
+    """A concept's weight as the SQL of a ranking spells it."""
+    return f"{float(weight):.6f}"
+
+
 class PostgresBackend(Backend):
     name = "postgresql"
 
@@ -50,6 +59,37 @@ class PostgresBackend(Backend):
     def expression(self, clauses, title_only: bool = False) -> tuple[str | None, str] | None:
         """(what the whole document must match, what its titles must match); see query.tsquery_expressions."""
         return query.tsquery_expressions(clauses, title_only) if clauses else None
+
+    def term_scores(
+        self, session: Session, stem: str, language: str, index_version: str
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        # ts_rank gives a real: read as a double, its value comes exactly as the server multiplies it.
+        term = query.tsquery_expression([[query.Concept([stem], [query.Alternative((stem,))])]])
+        found = []
+        for vector in ("d.document", "d.titles"):
+            rows = session.execute(
+                text(
+                    f"SELECT d.service_id, CAST(ts_rank({RANK_WEIGHTS}, {vector}, CAST(:term AS tsquery), 1) AS float8) "
+                    f"FROM search_documents d WHERE d.language = :language AND {vector} @@ CAST(:term AS tsquery)"
+                ),
+                {"term": term, "language": language},
+            )
+            found.append(dict(rows.tuples().all()))
+        return found[0], found[1]
+
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+        # As matched() spells it: each word's rank in the whole document (title_only: in the titles) times its
+        # weight as written there.
+        factors = [float(weight_literal(w)) for w in weights]
+        ranks = [p.titles if title_only else p.anywhere for p in postings]
+        scores = map(mul, repeat(factors[0]), ranks[0])
+        for factor, rank in zip(factors[1:], ranks[1:], strict=True):
+            scores = map(add, scores, map(mul, repeat(factor), rank))
+        return scores
+
+    def one_word_score(self, weight: float) -> Callable[[float], float]:
+        factor = float(weight_literal(weight))
+        return lambda rank: factor * rank
 
     def matched(
         self, expression: tuple[str | None, str], language: str, concepts: list | None = None, scored: bool = True
@@ -74,7 +114,9 @@ class PostgresBackend(Backend):
             parts = []
             for index, (concept, weight) in enumerate(concepts):
                 params[f"c{index}"] = query.tsquery_expression([[concept]])
-                parts.append(f"{float(weight):.6f} * ts_rank({RANK_WEIGHTS}, {vector}, CAST(:c{index} AS tsquery), 1)")
+                parts.append(
+                    f"{weight_literal(weight)} * ts_rank({RANK_WEIGHTS}, {vector}, CAST(:c{index} AS tsquery), 1)"
+                )
             score = f", {' + '.join(parts)} AS score"
         return (
             f"SELECT d.service_id AS service_id{score} FROM search_documents d "

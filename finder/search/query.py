@@ -276,6 +276,11 @@ def _one_concept(concepts_clauses: list[list[Concept]]) -> bool:
     return len(concepts_clauses) == 1 and len(concepts_clauses[0]) == 1
 
 
+def fts5_phrase(stem: str) -> str:
+    """A stem as an FTS5 phrase, quoted so that nothing in it is an operator."""
+    return f'"{QUOTE.sub("", stem)}"'
+
+
 def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = False) -> str | None:
     """The FTS5 MATCH expression for the clauses (OR of ANDs of concepts); every term quoted, so typed
     operators and punctuation are always just text. A service must also have one of the words in its name,
@@ -285,7 +290,7 @@ def fts5_expression(concepts_clauses: list[list[Concept]], title_only: bool = Fa
         return None
 
     def alternative(a: Alternative) -> str:
-        quoted = [f'"{QUOTE.sub("", s)}"' for s in a.stems]
+        quoted = [fts5_phrase(s) for s in a.stems]
         if a.phrase:
             return '"' + " ".join(QUOTE.sub("", s) for s in a.stems) + '"'
         if a.prefix:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from operator import add
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -102,6 +104,43 @@ class SqliteBackend(Backend):
         # The version was read in this transaction, which sees the index as of that version: the mapping fits.
         services = _document_services.get(session, language, index_version)
         return [(services[document], score) for document, score in rows]
+
+    def term_scores(
+        self, session: Session, stem: str, language: str, index_version: str
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        # Within a query each phrase adds its own share to bm25 (the language phrase adds 0: its column weighs 0),
+        # so a word's share is what a query of it alone scores.
+        services = _document_services.get(session, language, index_version)
+        phrase = query.fts5_phrase(stem)
+        found = []
+        for expression in (phrase, f"{{name alt summary}} : ({phrase})"):
+            cursor = session.connection().connection.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT search_fts.rowid, -bm25(search_fts, {WEIGHTS}) FROM search_fts "
+                    "WHERE search_fts MATCH :expression",
+                    {"expression": f'language : "{language_token(language)}" AND ({expression})'},
+                )
+                found.append({services[document]: score for document, score in cursor.fetchall()})
+            finally:
+                cursor.close()
+        return found[0], found[1]
+
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+        # The query's phrases in bm25's order: each word anywhere, then each word in the titles (see
+        # query.fts5_expression; title_only: only the latter); a word absent from the titles adds 0.
+        parts = (
+            [p.titles for p in postings]
+            if title_only
+            else [p.anywhere for p in postings] + [p.titles for p in postings]
+        )
+        scores: Iterator[float] = iter(parts[0])
+        for part in parts[1:]:
+            scores = map(add, scores, part)
+        return scores
+
+    def one_word_score(self, weight: float) -> Callable[[float], float]:
+        return float
 
     def matched(
         self, expression: str, language: str, concepts: list | None = None, scored: bool = True

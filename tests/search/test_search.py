@@ -180,7 +180,7 @@ def test_a_request_out_of_bounds_is_refused():
 
 
 def test_the_best_candidates_are_cut_exactly_where_scores_tie():
-    from finder.search import _best
+    from finder.search.frequent import best as _best
 
     matches = [(f"s{i:03}", float(i % 4)) for i in range(200)]
     best = _best(matches, 60)

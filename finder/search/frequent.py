@@ -1,0 +1,180 @@
+"""Broad queries answered from memory: the words found in many documents, kept per index version, per process.
+
+A broad query ("apply", "renew register") matches most of the catalogue. The engine scores every match, and the
+call then moved each into Python to keep the best hundred and count the total and the facets: most of a broad
+query's time. For the words in many documents each process keeps, per index version, every document's score for
+the word as the engine computes it inside a query (anywhere in the document, and in its titles) and the bitmaps of
+the documents holding it. A query of simple words, one of them frequent and no filters, is then answered by
+combining those: the same matches, the same scores to the last bit, so the same results as the engine's. Its rare
+words are asked of the engine one at a time (their postings are short). A changed index changes the version that
+every search reads first, so nothing older is ever combined.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import and_, ge, itemgetter
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from finder.search import cache, query
+from finder.search.facets import FacetIndex
+
+if TYPE_CHECKING:
+    from finder.search.backends import Backend
+
+# A word is frequent when it is in at least this share of the documents of the commonest word.
+FREQUENT_SHARE = 0.1
+# Postings kept per process, in bytes; the least recently used go first.
+POSTINGS_KEPT = 64_000_000
+
+
+@dataclass(frozen=True)
+class Matches:
+    """A query's matches as the search call needs them: the `limit` best, ordered, and the bitmap of all."""
+
+    best: list[tuple[str, float]]
+    bits: int
+
+
+@dataclass(frozen=True)
+class Postings:
+    """One word's score in each document, anywhere and in its titles, as the engine computes it within a query:
+    arrays over the facet index's positions (0 where the word is not), with the bitmaps of the documents holding
+    it and the positions of its title matches best first. Dense arrays, because a frequent word is in a good share
+    of the documents: 8 bytes a document, and combining them runs in C (map, compress) rather than per match."""
+
+    anywhere: array
+    titles: array
+    by_title_score: array
+    anywhere_bits: int
+    titles_bits: int
+
+    @classmethod
+    def of(cls, anywhere: dict[str, float], titles: dict[str, float], facets: FacetIndex) -> Postings:
+        size = len(facets.service_ids)
+        dense = []
+        for scores in (anywhere, titles):
+            values = array("d", bytes(8 * size))
+            for sid, score in scores.items():
+                values[facets.positions[sid]] = score
+            dense.append(values)
+        ordered = sorted((facets.positions[sid] for sid in titles), key=lambda p: (-dense[1][p], p))
+        return cls(dense[0], dense[1], array("q", ordered), facets.bitmap(anywhere), facets.bitmap(titles))
+
+    @property
+    def weight(self) -> int:
+        """Its size in bytes, roughly."""
+        return 8 * (len(self.anywhere) + len(self.titles) + len(self.by_title_score))
+
+
+def best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """The `limit` best matches, ties broken by service id. Scores are compared alone first (cheap for the
+    thousands of matches of a broad query), then the few at or above the cut-off are ordered exactly."""
+    if len(matches) <= limit:
+        return sorted(matches, key=lambda match: (-match[1], match[0]))
+    cut_off = heapq.nlargest(limit, matches, key=itemgetter(1))[-1][1]
+    return sorted((m for m in matches if m[1] >= cut_off), key=lambda match: (-match[1], match[0]))[:limit]
+
+
+class FrequentTerms:
+    """The postings of the frequent words, per database, language and index version."""
+
+    def __init__(self) -> None:
+        self._kept: cache.ResultCache[Postings] = cache.ResultCache(POSTINGS_KEPT)
+
+    def matches(
+        self,
+        session: Session,
+        backend: Backend,
+        plan: query.QueryPlan,
+        weights: list[tuple[query.Concept, float]],
+        most_documents: int,
+        language: str,
+        index_version: str,
+        facets: FacetIndex,
+        limit: int,
+        title_only: bool = False,
+    ) -> Matches | None:
+        """The plan's matches combined from the words' postings, or None when the engine should be asked: a
+        word that is not a plain word (a phrase, synonyms, an unfinished last word), fewer words required than
+        typed, or no frequent word (then the engine's own work is small). `title_only`: every word must be in
+        the titles (see query.fts5_expression)."""
+        concepts = plan.concepts
+        if not concepts or plan.required() != len(concepts) or not index_version:
+            return None
+        stems = []
+        for concept in concepts:
+            if len(concept.alternatives) != 1:
+                return None
+            alternative = concept.alternatives[0]
+            if alternative.phrase or alternative.prefix or len(alternative.stems) != 1:
+                return None
+            stems.append(alternative.stems[0])
+        frequent = [c.documents >= FREQUENT_SHARE * most_documents for c in concepts]
+        if not any(frequent):
+            return None
+        url = session.get_bind().url.render_as_string(hide_password=True)
+        postings = []
+        for stem, is_frequent in zip(stems, frequent, strict=True):
+            key = (url, language, stem, index_version)
+            found = self._kept.get(key) if is_frequent else None
+            if found is None:
+                anywhere, titles = backend.term_scores(session, stem, language, index_version)
+                found = Postings.of(anywhere, titles, facets)
+                if is_frequent:
+                    self._kept.put(key, found, found.weight)
+            postings.append(found)
+
+        factors = [w for _, w in weights]
+        if len(postings) == 1:
+            return _one_word(backend, postings[0], factors[0], facets, limit)
+        if title_only:
+            bits = postings[0].titles_bits
+            for p in postings[1:]:
+                bits &= p.titles_bits
+        else:  # every word anywhere, one of them in the titles
+            bits = 0
+            for p in postings:
+                bits |= p.titles_bits
+            for p in postings:
+                bits &= p.anywhere_bits
+        if not bits:
+            return Matches([], 0)
+        # One byte per position, 1 where it matches: selectors for compress().
+        flags = bin(bits)[:1:-1].ljust(len(facets.service_ids), "0").encode().translate(_FLAGS)
+        scores = list(backend.combined_scores(postings, factors, title_only))
+        matched = list(compress(scores, flags))
+        if len(matched) > limit:
+            cut_off = heapq.nlargest(limit, matched)[-1]
+            flags = bytes(map(and_, flags, map(ge, scores, repeat(cut_off))))
+        chosen = sorted(compress(enumerate(scores), flags), key=lambda m: (-m[1], m[0]))[:limit]
+        return Matches([(facets.service_ids[p], score) for p, score in chosen], bits)
+
+
+_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _one_word(backend: Backend, postings: Postings, weight: float, facets: FacetIndex, limit: int) -> Matches:
+    """One word: its title matches, already ordered by their score in the titles; the query's score is that one
+    times a factor (or itself), which keeps the order, except that two close scores may become one: those ties
+    are ordered again, by service id."""
+    if not postings.titles_bits:
+        return Matches([], 0)
+    ordered = postings.by_title_score
+    score = backend.one_word_score(weight)
+    titles = postings.titles
+    if len(ordered) <= limit:
+        chosen = ordered
+    else:
+        cut_off = score(titles[ordered[limit - 1]])
+        end = limit
+        while end < len(ordered) and score(titles[ordered[end]]) == cut_off:
+            end += 1
+        chosen = ordered[:end]
+    ranked = sorted(((score(titles[p]), p) for p in chosen), key=lambda m: (-m[0], m[1]))[:limit]
+    return Matches([(facets.service_ids[p], s) for s, p in ranked], postings.titles_bits)
