@@ -67,6 +67,19 @@ class World:
         return derived_id("service", slug)
 
 
+@pytest.fixture
+def sent_mail(app) -> list[tuple[str, str, str]]:
+    """The mail the app sends during the test, as (to, subject, body), instead of sending it."""
+    sent: list[tuple[str, str, str]] = []
+
+    class Captured:
+        def send(self, to: str, subject: str, body: str) -> None:
+            sent.append((to, subject, body))
+
+    app.extensions["finder.mailer"] = Captured()
+    return sent
+
+
 def load_catalogue(db) -> None:
     with db.transaction() as session:
         import_document(session, CATALOGUE, Problems("test"))

@@ -230,14 +230,7 @@ def test_login_success_and_per_address_limit(app, db, world):
         assert session.get(User, user.id).last_login_at is not None
 
 
-def test_applications_are_approved_into_an_invitation_for_the_first_admin(app, db, world):
-    sent = []
-
-    class Captured:
-        def send(self, to, subject, body):
-            sent.append((to, subject, body))
-
-    app.extensions["finder.mailer"] = Captured()
+def test_applications_are_approved_into_an_invitation_for_the_first_admin(app, db, world, sent_mail):
     with app.app_context(), db.transaction() as session:
         application = agency.apply_for_account(
             session, agency_name="Fishery Board", contact_name="Ana Costa", email="Ana@Fish.example"
@@ -245,7 +238,7 @@ def test_applications_are_approved_into_an_invitation_for_the_first_admin(app, d
         new_agency, invitation, link = agency.approve_application(session, world.coordinator, application.id)
         assert new_agency.slug == "fishery-board" and invitation.role == Role.AGENCY_ADMIN
         assert application.status == ApplicationStatus.APPROVED
-        assert sent[0][0] == "ana@fish.example" and link in sent[0][2]
+        assert sent_mail[0][0] == "ana@fish.example" and link in sent_mail[0][2]
         token = link.rsplit("/", 1)[1]
         assert invitation.token_hash != token
         admin = agency.accept_invitation(session, token, "Mackerel-Harbour-Lantern-3")
@@ -261,14 +254,7 @@ def test_applications_are_approved_into_an_invitation_for_the_first_admin(app, d
             agency.pending_invitation(session, editor_link.rsplit("/", 1)[1])
 
 
-def test_mail_is_in_the_language_the_action_was_taken_in(app, db, world):
-    sent = []
-
-    class Captured:
-        def send(self, to, subject, body):
-            sent.append((to, subject, body))
-
-    app.extensions["finder.mailer"] = Captured()
+def test_mail_is_in_the_language_the_action_was_taken_in(app, db, world, sent_mail):
     # The agency pages take ?lang=; a French-speaking admin invites, a French-speaking editor asks for a reset.
     with app.test_request_context("/agency/people?lang=fr"), db.transaction() as session:
         flask.g.language = "fr"
@@ -278,7 +264,7 @@ def test_mail_is_in_the_language_the_action_was_taken_in(app, db, world):
             session, agency_name="Fishery Board", contact_name="Ana Costa", email="ana@fish.example"
         )
         agency.reject_application(session, world.coordinator, application.id, "Pas une agence publique.")
-    (_, invite_subject, invite_body), (_, reset_subject, reset_body), (_, reject_subject, reject_body) = sent
+    (_, invite_subject, invite_body), (_, reset_subject, reset_body), (_, reject_subject, reject_body) = sent_mail
     assert link.endswith("?lang=fr") and reset.endswith("?lang=fr")
     assert invite_subject == "Rejoindre Ministry of Health sur Service Finder" and invite_body.endswith(link + "\n")
     assert "mot de passe" in reset_body and reset_body.endswith(reset + "\n") and "mot de passe" in reset_subject
