@@ -393,6 +393,11 @@ def main() -> None:
             for kind in MIX:
                 sent, written = result["requests_sent"][kind], result["events_written"][kind]
                 print(f"  {kind:9} sent {sent:6}  events written {written:6}  not written {sent - written}")
+            # wrk cannot tell which request an unanswered one was, so lost events are judged over all kinds: every
+            # answered request must have its event (an unanswered one may or may not have reached the app).
+            answered = sum(result["requests_sent"].values()) - result["in_flight"]
+            written = sum(result["events_written"].values())
+            print(f"  answered {answered}, events written {written}: lost {max(0, answered - written)}")
     if args.json:
         args.json.write_text(json.dumps({"floor": base, "backends": results}, indent=2))
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Executable, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InternalError, InvalidatePoolError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 # The execution option that marks a transaction as one that will write.
 WRITES = "finder_writes"
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out (see _ping_when_idle).
+IDLE_BEFORE_PING = 10.0
 
 
 def make_engine(url: str) -> Engine:
@@ -24,7 +28,9 @@ def make_engine(url: str) -> Engine:
         # Plain postgresql:// means psycopg 3 here, the driver the project installs.
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed)
+        _ping_when_idle(engine)
+        return engine
 
     engine = create_engine(parsed, connect_args={"timeout": 15})
 
@@ -48,6 +54,51 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it sat idle a while (SQLAlchemy's pool_pre_ping pings on every
+    checkout: a round trip that doubled the cost of a cached page). A connection in steady use is known to be alive;
+    one that broke while in use makes SQLAlchemy invalidate the whole pool, so the app recovers on its own either way.
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle_from_now(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # Most likely the server restarted and every idle connection is gone: the pool drops them all and hands
+            # out a new one.
+            raise InvalidatePoolError(f"an idle connection was closed: {type(error).__name__}") from error
+
+
+def read_once(engine: Engine, statement: Executable) -> Any:
+    """The first value of one read statement run outside any transaction (on PostgreSQL in autocommit: no BEGIN and
+    ROLLBACK round trips; SQLite's connections are in-process and keep the handling set up in make_engine).
+
+    Every page asks such a read first, so it also absorbs a server restart: a pooled connection that turns out to
+    have been closed makes SQLAlchemy drop the whole pool, and the read, safe to repeat, is tried once more on a
+    new connection."""
+    try:
+        return _read_outside_transaction(engine, statement)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _read_outside_transaction(engine, statement)
+
+
+def _read_outside_transaction(engine: Engine, statement: Executable) -> Any:
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.scalar(statement)
 
 
 class Database:
@@ -75,8 +126,7 @@ class Database:
 
     def is_reachable(self) -> bool:
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            read_once(self.engine, text("SELECT 1"))
         except SQLAlchemyError as error:
             log.warning("database unreachable: %s", type(error).__name__)
             return False

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from finder.catalogue.models import (
     Agency,
     Category,
+    ChannelKind,
+    DeliveryChannel,
     LifeEvent,
     Office,
     Service,
@@ -88,6 +90,23 @@ def published_service(session: Session, id_or_slug: str) -> Service | None:
     if service is None or service.status is not ServiceStatus.PUBLISHED:
         return None
     return service
+
+
+def published_service_online(session: Session, slug: str) -> tuple[str, list[str]] | None:
+    """A published service's id and its online channels' addresses in their order, by its slug: what a click-out
+    or a feedback form needs, in one light query instead of the whole record."""
+    rows = session.execute(
+        select(Service.id, DeliveryChannel.value)
+        .outerjoin(
+            DeliveryChannel,
+            (DeliveryChannel.service_id == Service.id) & (DeliveryChannel.kind == ChannelKind.ONLINE),
+        )
+        .where(Service.slug == slug, Service.status == ServiceStatus.PUBLISHED)
+        .order_by(DeliveryChannel.position, DeliveryChannel.id)
+    ).all()
+    if not rows:
+        return None
+    return rows[0].id, [row.value for row in rows if row.value is not None]
 
 
 # A replacement may itself be retired later; following a few hops finds what replaced that, and the bound keeps a

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from finder.catalogue import models
 from finder.catalogue.models import Base
+from finder.db import read_once
 
 NAME = "catalogue"
 _CHANGED = "finder.catalogue.changed"
@@ -49,8 +50,7 @@ def current(engine: Engine) -> str:
     """The catalogue's version as the database sees it now ("" if it was never stored).
 
     A statement on a connection of its own, not through a session: every page asks, so it is kept cheap."""
-    with engine.connect() as connection:
-        return connection.scalar(_CURRENT) or ""
+    return read_once(engine, _CURRENT) or ""
 
 
 def of(session: Session) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import abort, make_response, redirect, render_template, request, url_for
@@ -46,10 +47,20 @@ def _retired_or_not_found(slug: str) -> None:
 
 def online_url(service: Service) -> str | None:
     """The service's registered online address, if it has a web one (never a javascript: or other scheme)."""
-    for channel in service.channels:
-        if channel.kind is ChannelKind.ONLINE and urlsplit(channel.value).scheme in ("http", "https"):
-            return channel.value
-    return None
+    return _first_web_address(c.value for c in service.channels if c.kind is ChannelKind.ONLINE)
+
+
+def _first_web_address(addresses: Iterable[str]) -> str | None:
+    return next((a for a in addresses if urlsplit(a).scheme in ("http", "https")), None)
+
+
+def _published_online(slug: str) -> CachedPage:
+    """What a click-out and a feedback form keep of a published service: its id and where "Start now" goes."""
+    found = catalogue.published_service_online(catalogue_session(), slug)
+    if found is None:
+        _retired_or_not_found(slug)
+    service_id, addresses = found
+    return CachedPage("", {"service_id": service_id, "target": _first_web_address(addresses)})
 
 
 @blueprint.get("/<lang>/services/<slug:slug>")
@@ -100,7 +111,7 @@ def page_context(found: Service) -> dict:
 
 @blueprint.post("/<lang>/services/<slug:slug>/feedback")
 def feedback(slug: str):
-    service_id = pages().page(lambda: CachedPage("", {"service_id": _published(slug).id})).facts["service_id"]
+    service_id = pages().page(lambda: _published_online(slug)).facts["service_id"]
     answer = request.form.get("useful")
     if answer not in ("yes", "no"):
         return errors.page(400, _("Please answer Yes or No."))
@@ -115,11 +126,7 @@ def feedback(slug: str):
 
 @blueprint.get("/go/<slug:slug>")
 def click_out(slug: str):
-    def where() -> CachedPage:
-        found = _published(slug)
-        return CachedPage("", {"service_id": found.id, "target": online_url(found)})
-
-    facts = pages().page(where).facts
+    facts = pages().page(lambda: _published_online(slug)).facts
     if facts["target"] is None:
         abort(404)
     visitors.record(metrics.EventKind.CLICK_OUT, service_id=facts["service_id"])
