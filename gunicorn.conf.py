@@ -21,8 +21,8 @@ graceful_timeout = 30
 # Behind nginx or a load balancer that keeps connections open.
 keepalive = 5
 # Recycle workers now and then (jittered so they do not all restart together) to bound any slow memory growth.
-max_requests = 20000
-max_requests_jitter = 2000
+max_requests = 200000
+max_requests_jitter = 20000
 
 # Access log on stderr without the query string or the client address: both can be personal data.
 accesslog = "-"
