@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 import redis
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -126,10 +126,18 @@ class RedisStates:
         return json.loads(raw) if raw else None
 
     def save(self, sender: str, state: dict[str, Any], session: Session | None = None) -> None:
+        """Write the state now, or, given the caller's session, once its transaction commits: a message whose
+        transaction fails (its reply not stored, its claim undone) leaves the conversation where it was."""
+        if session is None:
+            self._write(sender, state)
+        else:
+            event.listen(session, "after_commit", lambda _session: self._write(sender, state), once=True)
+
+    def _write(self, sender: str, state: dict[str, Any]) -> None:
         try:
             self.client.set(self.prefix + sender, json.dumps(state, ensure_ascii=False), ex=self.ttl)
         except redis.RedisError as error:
-            self._degrade(error).save(sender, state, session)
+            self._degrade(error).save(sender, state)
 
     def _degrade(self, error: redis.RedisError) -> StateStore:
         if self.fallback is None:

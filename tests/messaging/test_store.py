@@ -125,3 +125,20 @@ def test_the_app_uses_redis_when_configured(database_url, redis_url):
     app = make_app(database_url)
     with app.app_context():
         assert isinstance(messaging.conversation_states(), DatabaseStates)
+
+
+def test_redis_state_saved_in_a_transaction_is_written_only_if_it_commits(db, redis_url):
+    prefix = f"test:{uuid.uuid4().hex}:"
+    states = RedisStates(redis_url, 60, prefix)
+    states.save("p1", {"step": 1})
+
+    with contextlib.suppress(RuntimeError), db.transaction() as session:
+        states.save("p1", {"step": 2}, session)
+        assert states.load("p1") == {"step": 1}, "not before the commit"
+        raise RuntimeError("the message's transaction fails")
+    assert states.load("p1") == {"step": 1}, "a failed message leaves the conversation where it was"
+
+    with db.transaction() as session:
+        states.save("p1", {"step": 2}, session)
+    assert states.load("p1") == {"step": 2}
+    states.client.delete(prefix + "p1")
