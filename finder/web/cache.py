@@ -57,8 +57,9 @@ class PageCache:
         """The current request's page from the cache, or rendered by `render` and kept; anything else `render`
         returns (an error page) is passed through, not kept."""
         key = _key()
-        current = version.current(database().engine)
-        g.catalogue_version = current
+        # Every token in one statement: the search on a results page is handed them (see versions()).
+        g.versions = version.current(database().engine)
+        current = g.versions.get(version.CATALOGUE, "")
         with self._lock:
             if current != self._version:
                 self._pages.clear()
@@ -88,14 +89,20 @@ class PageCache:
 
 
 def catalogue_session() -> Session:
-    """Where the current page reads the catalogue: the read replica once it has caught up with the version the
+    """Where the current page reads the catalogue: the read replica once it has caught up with the versions the
     primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary."""
     if "catalogue_session" not in g:
-        current = g.get("catalogue_version")
+        current = versions()
         g.catalogue_session = (
             request_session() if current is None else reads.catalogue_session(request_session(), lambda: current)
         )
     return g.catalogue_session
+
+
+def versions() -> version.Versions | None:
+    """The version tokens the primary gave for the page being cached (None when none is), which are also those of
+    catalogue_session(): a search on the page need not read them again."""
+    return g.get("versions")
 
 
 def _key() -> tuple:
