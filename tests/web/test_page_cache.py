@@ -11,6 +11,7 @@ from sqlalchemy import select
 from finder import search
 from finder.catalogue import Agency, ChannelKind, Office, Service, ServiceStatus, version
 from finder.catalogue.models import WEEKDAYS, DeliveryChannel, OpeningHours, ServiceOffice
+from finder.web.cache import PageCache
 from tests.conftest import make_app
 from tests.web.helpers import TOKEN, events
 from tests.web.test_replica import statements
@@ -150,7 +151,7 @@ def test_a_results_page_reads_every_version_token_in_one_statement(catalogue, cl
 
 
 def test_the_cache_keeps_only_so_many_pages(catalogue, client):
-    catalogue.extensions["finder.web.pages"].max_pages = 2
+    catalogue.extensions["finder.web.pages"] = PageCache(max_pages=2)
     for query in ("passport", "renew", "visa"):
         page(client, f"/en/search?q={query}")
     assert cached_pages(catalogue) == 2
