@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import Engine, Executable, create_engine, event, text
+from sqlalchemy import Engine, Executable, Row, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InternalError, InvalidatePoolError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,8 +78,8 @@ def _ping_when_idle(engine: Engine) -> None:
             raise InvalidatePoolError(f"an idle connection was closed: {type(error).__name__}") from error
 
 
-def read_once(engine: Engine, statement: Executable) -> Any:
-    """The first value of one read statement run outside any transaction (on PostgreSQL in autocommit: no BEGIN and
+def read_once(engine: Engine, statement: Executable) -> Sequence[Row]:
+    """The rows of one read statement run outside any transaction (on PostgreSQL in autocommit: no BEGIN and
     ROLLBACK round trips; SQLite's connections are in-process and keep the handling set up in make_engine).
 
     Every page asks such a read first, so it also absorbs a server restart: a pooled connection that turns out to
@@ -94,11 +93,11 @@ def read_once(engine: Engine, statement: Executable) -> Any:
         return _read_outside_transaction(engine, statement)
 
 
-def _read_outside_transaction(engine: Engine, statement: Executable) -> Any:
+def _read_outside_transaction(engine: Engine, statement: Executable) -> Sequence[Row]:
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection.scalar(statement)
+        return connection.execute(statement).all()
 
 
 class Database:

@@ -82,23 +82,24 @@ class FinderCatalogue:
     def __init__(self, session: Session, default_language: str) -> None:
         self.session = session
         self.default_language = default_language
-        self._version: str | None = None
+        self._versions: version.Versions | None = None
         self._reads: Session | None = None
 
-    def _catalogue_version(self) -> str:
-        if self._version is None:
-            self._version = version.of(self.session)
-        return self._version
+    def _versions_read(self) -> version.Versions:
+        if self._versions is None:
+            self._versions = version.of(self.session)
+        return self._versions
 
     def _kept_under(self) -> tuple:
         # A version token is random, but a database that never stored one says "" like any other: the address
         # keeps two databases served by one process (tests, a staging copy) apart.
-        return (self.session.get_bind().url, self._catalogue_version(), self.default_language)
+        catalogue = self._versions_read().get(version.CATALOGUE, "")
+        return (self.session.get_bind().url, catalogue, self.default_language)
 
     def _reading(self) -> Session:
         """Where the catalogue is read: the read replica once it has caught up (finder.catalogue.reads)."""
         if self._reads is None:
-            self._reads = catalogue_session(self.session, self._catalogue_version)
+            self._reads = catalogue_session(self.session, self._versions_read)
         return self._reads
 
     def search(self, text: str, language: str, *, life_event: str | None, offset: int, limit: int) -> Found:
@@ -113,7 +114,8 @@ class FinderCatalogue:
             facets=False,
         )
         try:
-            results = search.search(self._reading(), request)
+            # The tokens, if this request has read them already, are those of the session read (see _reading).
+            results = search.search(self._reading(), request, versions=self._versions)
         except search.UnknownFilter:
             # A life event kept in a conversation's state was removed from the catalogue since.
             return Found([], 0, None)

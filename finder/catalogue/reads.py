@@ -1,9 +1,9 @@
 """Where a request reads the catalogue: the read replica (FINDER_DATABASE_REPLICA_URL) once it has caught up with
 the primary, else the primary.
 
-A replica may lag behind the primary; its catalogue version says how far it has got. A request reads the catalogue
-from the replica only when the replica's version is the one the primary gives for this request, so a publication
-shows at once whatever the lag, and a replica that cannot be reached is logged and passed over. Without a replica
+A replica may lag behind the primary; its version tokens (finder.catalogue.version) say how far it has got. A
+request reads the catalogue from the replica only when the replica's tokens are the ones the primary gives for this
+request (the catalogue's and the search's alike), so a publication shows at once whatever the lag, and a replica that cannot be reached is logged and passed over. Without a replica
 nothing is asked: the reads stay in the caller's session at no cost.
 """
 
@@ -21,13 +21,13 @@ from finder.db import database, replica_request_session
 log = logging.getLogger(__name__)
 
 
-def catalogue_session(primary: Session, primary_version: Callable[[], str] | None = None) -> Session:
+def catalogue_session(primary: Session, primary_versions: Callable[[], version.Versions] | None = None) -> Session:
     """The session to read the catalogue from in this request: the replica's once it has the primary's version
-    (`primary_version()`, by default read in `primary`), else `primary`. Reads only."""
+    tokens (`primary_versions()`, by default read in `primary`), else `primary`. Reads only."""
     replica = database().replica_engine
     if replica is None:
         return primary
-    expected = primary_version() if primary_version is not None else version.of(primary)
+    expected = primary_versions() if primary_versions is not None else version.of(primary)
     try:
         caught_up = version.current(replica) == expected
     except SQLAlchemyError as error:

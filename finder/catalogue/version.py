@@ -1,15 +1,24 @@
-"""The catalogue's version: a random token that changes, in the transaction that changes what citizens see.
+"""Version tokens of what app processes cache, in one table: random tokens that change in the transaction that
+changes what they stand for.
 
-Anything that caches what it read of the catalogue (the citizens' pages, per process) keys it on this token, so
-an agency's publication shows at once in every app process: the token is read from the database per request,
-and a rolled-back change leaves it as it was. Every catalogue table is followed; another domain whose tables
-change what citizens are shown (the search vocabulary: synonyms, best bets) asks for its models to be followed
-too with `follow`.
+Anything that caches what it read of the database per process keys it on a token: the citizens' pages on the
+catalogue's ("catalogue"), the search on its index's and vocabulary's ("index", "vocabulary"). A token is read
+from the database per request, so an edit shows at once in every app process, and a rolled-back change leaves it
+as it was. All tokens are read in one statement (`current`, `of`), so a request that needs several (a results
+page: the page's and the search's) pays one round trip, and a read replica has caught up when its tokens are
+the primary's (finder.catalogue.reads).
+
+The table lives here, in the catalogue, because its first user is the catalogue and every domain that caches
+(search, the web pages, the channels) already depends on the catalogue, never the other way round. Every
+catalogue table is followed: a change to one of its rows gives "catalogue" a new token before the commit; another
+domain whose tables change what citizens are shown (the search vocabulary: synonyms, best bets) asks for its
+models to be followed too with `follow`, and a domain with tokens of its own gives them new ones with `bump`.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from sqlalchemy import Engine, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -18,13 +27,15 @@ from finder.catalogue import models
 from finder.catalogue.models import Base
 from finder.db import read_once
 
-NAME = "catalogue"
+CATALOGUE = "catalogue"
 _CHANGED = "finder.catalogue.changed"
+
+Versions = Mapping[str, str]
 
 
 class ContentVersion(Base):
-    """Version tokens of content that app processes cache. A token is random, not a counter, so that a restored
-    backup or another database never looks current by coincidence."""
+    """Version tokens of content that app processes cache, by name. A token is random, not a counter, so that a
+    restored backup or another database never looks current by coincidence."""
 
     __tablename__ = "content_versions"
 
@@ -32,7 +43,7 @@ class ContentVersion(Base):
     version: Mapped[str] = mapped_column(String(32))
 
 
-_CURRENT = select(ContentVersion.version).where(ContentVersion.name == NAME)
+_ALL = select(ContentVersion.name, ContentVersion.version)
 
 _followed: set[type] = {
     cls
@@ -46,24 +57,25 @@ def follow(*model_classes: type) -> None:
     _followed.update(model_classes)
 
 
-def current(engine: Engine) -> str:
-    """The catalogue's version as the database sees it now ("" if it was never stored).
+def current(engine: Engine) -> Versions:
+    """Every token as the database sees it now, by name (a name never stored is missing).
 
-    A statement on a connection of its own, not through a session: every page asks, so it is kept cheap."""
-    return read_once(engine, _CURRENT) or ""
-
-
-def of(session: Session) -> str:
-    """The catalogue's version as the session's transaction sees it ("" if it was never stored)."""
-    return session.scalar(_CURRENT) or ""
+    One statement outside any transaction, not through a session: every page asks, so it is kept cheap."""
+    return dict(read_once(engine, _ALL))
 
 
-def bump(session: Session) -> None:
-    """Give the catalogue a new version in the session's transaction (done by itself on every change)."""
+def of(session: Session) -> Versions:
+    """Every token as the session's transaction sees it, by name (a name never stored is missing)."""
+    return dict(session.execute(_ALL).tuples().all())
+
+
+def bump(session: Session, name: str = CATALOGUE) -> None:
+    """Give the named token a new value in the session's transaction, so that every process reloads what it keeps
+    under the old one (the catalogue's is given one by itself on every change)."""
     token = uuid.uuid4().hex
-    row = session.get(ContentVersion, NAME)
+    row = session.get(ContentVersion, name)
     if row is None:
-        session.add(ContentVersion(name=NAME, version=token))
+        session.add(ContentVersion(name=name, version=token))
     else:
         row.version = token
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from finder.catalogue import version
 from finder.catalogue.models import Agency, Category, LifeEvent, Service, ServiceLifeEvent
 from finder.catalogue.translation import candidates as language_candidates
 from finder.search import backends, frequent, indexing, query, vocabulary
@@ -105,15 +106,19 @@ class SearchResults:
         return [hit.service_id for hit in self.hits]
 
 
-def search(session: Session, request: SearchRequest) -> SearchResults:
-    """Published services for a query, best first, with facet counts and a "did you mean" suggestion."""
+def search(session: Session, request: SearchRequest, versions: version.Versions | None = None) -> SearchResults:
+    """Published services for a query, best first, with facet counts and a "did you mean" suggestion.
+
+    `versions`: the version tokens (finder.catalogue.version) as the request already read them for `session`'s
+    database, which saves reading them again; by default they are read in `session`."""
     settings = indexing.settings_of(session)
     language = language_of(request.language)
     if settings is not None and language not in settings.languages:
         language = settings.default_language
     default_language = settings.default_language if settings else "en"
     filters = _filters(session, request)
-    versions = vocabulary.current_versions(session)
+    tokens = version.of(session) if versions is None else versions
+    searched_at = (tokens.get(vocabulary.INDEX, ""), tokens.get(vocabulary.VOCABULARY, ""))
     key = (
         session.get_bind().url.render_as_string(hide_password=True),
         query.normal_form(request.text),
@@ -123,11 +128,11 @@ def search(session: Session, request: SearchRequest) -> SearchResults:
         request.page,
         request.per_page,
         request.facets,
-        versions,
+        searched_at,
     )
     kept = _results.get(key)
     if kept is None:
-        kept = _search(session, request, language, default_language, filters, versions)
+        kept = _search(session, request, language, default_language, filters, searched_at)
         _results.put(key, kept, len(kept.hits) + sum(len(values) for values in kept.facets.values()))
     # Each caller gets its own lists: what one does with them must not change what the next one is given.
     return replace(

@@ -4,6 +4,9 @@ Real query logs are head-heavy: a few hundred queries ("passport", "driving lice
 most of the traffic. A result is kept under the query's normal form, its language, filters, page and the
 index and vocabulary versions it was computed at; every search reads the current versions first (one small
 query), so an edit anywhere is seen at once by every process and older entries are simply never asked for again.
+
+Its least-recently-used map is the one every per-process cache of this kind uses (the frequent words' postings,
+the SMS channel's service cards, the citizens' pages), each with its own bound and keys.
 """
 
 from __future__ import annotations

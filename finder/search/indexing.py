@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from finder.catalogue import version
 from finder.catalogue.models import (
     Agency,
     Category,
@@ -26,7 +27,7 @@ from finder.catalogue.models import (
 from finder.search import backends
 from finder.search.models import BestBet, LifeEventPhrase, SearchDocument, SearchWord, SynonymRule
 from finder.search.text import terms_of, words
-from finder.search.vocabulary import bump
+from finder.search.vocabulary import INDEX, VOCABULARY
 
 # Fields of a document, most important first; the backends weigh them in this order.
 FIELDS = ("name", "alt", "summary", "body")
@@ -93,7 +94,7 @@ def reindex(session: Session, service_ids: set[str]) -> None:
     for chunk in _chunks(sorted(service_ids), 500):
         _reindex_chunk(session, backend, settings, chunk, counts)
     _apply_word_counts(session, counts)
-    bump(session, "index")
+    version.bump(session, INDEX)
 
 
 def _reindex_chunk(session, backend, settings: SearchSettings, service_ids: list[str], counts: Counter) -> None:
@@ -255,7 +256,7 @@ def _reindex_before_commit(session: Session) -> None:
     session.info["finder.search.reindexing"] = True
     try:
         if vocabulary_changed:
-            bump(session, "vocabulary")
+            version.bump(session, VOCABULARY)
         reindex(session, pending)
         session.flush()
     finally:

@@ -82,13 +82,3 @@ class BestBet(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     service: Mapped[Service] = relationship()
-
-
-class SearchState(Base):
-    """Version tokens that tell every app process when its cached vocabulary is out of date. A token is random,
-    not a counter, so that a restored backup or another database never looks current by coincidence."""
-
-    __tablename__ = "search_state"
-
-    name: Mapped[str] = mapped_column(String(50), primary_key=True)
-    version: Mapped[str] = mapped_column(String(32))

@@ -1,25 +1,29 @@
 """What the search knows beyond the documents: synonyms, life-event phrasing, best bets and the dictionary of
 words for typo correction. Kept in the database (editable, effective at once), seeded from the data files in
-vocabulary/, cached per process and reloaded when a version counter moves.
+vocabulary/, cached per process and reloaded when its version token (finder.catalogue.version) moves.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finder.catalogue import version
 from finder.catalogue.models import LifeEvent, Service
-from finder.search.models import BestBet, LifeEventPhrase, SearchState, SearchWord, SynonymRule
+from finder.search.models import BestBet, LifeEventPhrase, SearchWord, SynonymRule
 from finder.search.text import is_stop_word, language_of, stem, terms, words
 
 Stems = tuple[str, ...]
 log = logging.getLogger(__name__)
+
+# The names of the search's version tokens: what a cached search result, vocabulary or posting was read at.
+INDEX = "index"
+VOCABULARY = "vocabulary"
 
 
 class RuleError(ValueError):
@@ -130,14 +134,15 @@ def _load(session: Session, language: str, default_language: str) -> Vocabulary:
 
 
 class VocabularyCache:
-    """Per-process cache of each language's vocabulary, checked against the database's version counters."""
+    """Per-process cache of each language's vocabulary, checked against the database's version tokens."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str], tuple[tuple[str, str], Vocabulary]] = {}
 
     def get(self, session: Session, language: str, default_language: str, versions: tuple[str, str]) -> Vocabulary:
-        """The language's vocabulary as of `versions` (see current_versions), loaded again when they move."""
+        """The language's vocabulary as of `versions` (the index's and vocabulary's tokens), loaded again when
+        they move."""
         key = (session.get_bind().url.render_as_string(hide_password=True), language)
         entry = self._entries.get(key)
         if entry is not None and entry[0] == versions:
@@ -146,21 +151,6 @@ class VocabularyCache:
         with self._lock:
             self._entries[key] = (versions, vocabulary)
         return vocabulary
-
-
-def current_versions(session: Session) -> tuple[str, str]:
-    rows = dict(session.execute(select(SearchState.name, SearchState.version)).all())
-    return rows.get("index", ""), rows.get("vocabulary", "")
-
-
-def bump(session: Session, name: str) -> None:
-    """Give a version a new token, in the caller's transaction, so every process reloads what it caches."""
-    token = uuid.uuid4().hex
-    state = session.get(SearchState, name)
-    if state is None:
-        session.add(SearchState(name=name, version=token))
-    else:
-        state.version = token
 
 
 # Editing -----------------------------------------------------------------------------------------------------
@@ -173,7 +163,7 @@ def add_synonym_rule(session: Session, language: str, rule: str) -> SynonymRule:
     parse_rule(rule, language)
     row = SynonymRule(language=language, rule=rule)
     session.add(row)
-    bump(session, "vocabulary")
+    version.bump(session, VOCABULARY)
     return row
 
 
@@ -186,7 +176,7 @@ def set_best_bets(session: Session, language: str, query: str, service_ids: list
     session.flush()
     for position, service_id in enumerate(service_ids):
         session.add(BestBet(language=language, query=key, service_id=service_id, position=position))
-    bump(session, "vocabulary")
+    version.bump(session, VOCABULARY)
 
 
 def query_key(query: str, language: str) -> str:
@@ -251,7 +241,7 @@ def seed(session: Session, languages: list[str]) -> dict[str, int]:
                     session.add(BestBet(language=language, query=key, service_id=service_id, position=position))
                 have_bets.add(key)
                 added["best_bets"] += 1
-    bump(session, "vocabulary")
+    version.bump(session, VOCABULARY)
     return added
 
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -29,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from finder.catalogue import reads, version
 from finder.db import database, request_session
+from finder.search import ResultCache
 from finder.search.models import BestBet, LifeEventPhrase, SynonymRule
 from finder.web.blueprint import base_url
 
@@ -46,34 +45,30 @@ class CachedPage(NamedTuple):
 
 class PageCache:
     def __init__(self, max_pages: int = MAX_PAGES) -> None:
-        self.max_pages = max_pages
-        self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
+        # Each page weighs one: the bound is a number of pages.
+        self._pages: ResultCache[CachedPage] = ResultCache(max_pages)
         self._version: str | None = None
-        self._lock = threading.Lock()
         # Random per process, so that no catalogue text can contain it by chance or on purpose.
         self._token_stand_in = f"csrf-{secrets.token_hex(16)}"
 
     def page(self, render: Callable[[], CachedPage | Any]) -> CachedPage | Any:
         """The current request's page from the cache, or rendered by `render` and kept; anything else `render`
         returns (an error page) is passed through, not kept."""
-        key = _key()
-        current = version.current(database().engine)
-        g.catalogue_version = current
-        with self._lock:
-            if current != self._version:
-                self._pages.clear()
-                self._version = current
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-                return found
+        # Every token in one statement: the search on a results page is handed them (see versions()).
+        g.versions = version.current(database().engine)
+        current = g.versions.get(version.CATALOGUE, "")
+        if current != self._version:
+            # A page is kept under the version it was rendered at, so an older page is never served; those of an
+            # older catalogue are dropped at once all the same, for their memory.
+            self._version = current
+            self._pages.clear()
+        key = (*_key(), current)
+        found = self._pages.get(key)
+        if found is not None:
+            return found
         rendered = render()
         if isinstance(rendered, CachedPage):
-            with self._lock:
-                if current == self._version:
-                    self._pages[key] = rendered
-                    while len(self._pages) > self.max_pages:
-                        self._pages.popitem(last=False)
+            self._pages.put(key, rendered, 1)
         return rendered
 
     def render(self, template: str, **context: Any) -> str:
@@ -88,14 +83,20 @@ class PageCache:
 
 
 def catalogue_session() -> Session:
-    """Where the current page reads the catalogue: the read replica once it has caught up with the version the
+    """Where the current page reads the catalogue: the read replica once it has caught up with the versions the
     primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary."""
     if "catalogue_session" not in g:
-        current = g.get("catalogue_version")
+        current = versions()
         g.catalogue_session = (
             request_session() if current is None else reads.catalogue_session(request_session(), lambda: current)
         )
     return g.catalogue_session
+
+
+def versions() -> version.Versions | None:
+    """The version tokens the primary gave for the page being cached (None when none is), which are also those of
+    catalogue_session(): a search on the page need not read them again."""
+    return g.get("versions")
 
 
 def _key() -> tuple:

@@ -15,9 +15,14 @@ from .pages import post, sign_in
 BASE = {"slug": "clinic-permit", "text-en-name": "Clinic permit", "text-en-summary": "Open a clinic."}
 
 
+def editing(client, world, who: str = "health-editor@gov.example") -> str:
+    """`who` signed in on `client`; the address of the clinic permit's editor."""
+    sign_in(client, who)
+    return f"/agency/services/{world.service_id('clinic-permit')}"
+
+
 def test_translations_are_saved_side_by_side_and_the_missing_ones_listed(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     form = {
         **BASE,
         "text-fr-name": "Permis de clinique",
@@ -45,8 +50,7 @@ def test_translations_are_saved_side_by_side_and_the_missing_ones_listed(app, db
 
 
 def test_checks_are_shown_beside_their_fields(app, db, client, world):
-    sign_in(client, "health-admin@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world, "health-admin@gov.example")
     summary = "You must utilise the form prior to opening."
     post(client, url, {**BASE, "text-en-name": "Land title", "text-en-summary": summary})
     page = client.get(url).get_data(as_text=True)
@@ -59,8 +63,7 @@ def test_checks_are_shown_beside_their_fields(app, db, client, world):
 
 
 def test_add_another_row_rerenders_without_saving(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     assert 'id="documents-1-name"' not in client.get(url).get_data(as_text=True)
     again = post(client, url, {**BASE, "text-en-name": "Unsaved", "documents-0-name": "Passport", "more": "documents"})
     page = again.get_data(as_text=True)
@@ -70,8 +73,7 @@ def test_add_another_row_rerenders_without_saving(app, db, client, world):
 
 
 def test_phone_numbers_are_stored_in_e164_and_sub_records_kept(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     form = {
         **BASE,
         "channels-0-kind": "phone",
@@ -95,9 +97,8 @@ def test_phone_numbers_are_stored_in_e164_and_sub_records_kept(app, db, client, 
 
 
 def test_workflow_buttons_follow_the_matrix(app, db, client, world):
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
     editor = app.test_client()
-    sign_in(editor, "health-editor@gov.example")
+    url = editing(editor, world)
     page = editor.get(url).get_data(as_text=True)
     assert 'value="submitted"' in page and 'value="published"' not in page and 'value="retired"' not in page
     sign_in(client, "health-admin@gov.example")
@@ -116,8 +117,7 @@ def test_workflow_buttons_follow_the_matrix(app, db, client, world):
 
 
 def test_history_diff_and_restore(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     post(client, url, BASE)
     post(client, url, {**BASE, "text-en-name": "Clinic licence", "note": "renamed"})
     history = client.get(f"{url}/history").get_data(as_text=True)
@@ -131,8 +131,7 @@ def test_history_diff_and_restore(app, db, client, world):
 
 
 def test_preview_renders_the_citizen_page_of_a_draft(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     post(client, url, {**BASE, "text-fr-name": "Permis de clinique", "text-fr-summary": "Ouvrir une clinique."})
     english = client.get(f"{url}/preview").get_data(as_text=True)
     assert "<h1>Clinic permit</h1>" in english and "Preview: citizens do not see this page" in english
@@ -154,8 +153,7 @@ def test_still_correct_is_one_click_from_the_dashboard(app, db, client, world):
 
 
 def test_documents_costs_channels_and_office_links_are_translated_side_by_side(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     form = {
         **BASE,
         "documents-0-name": "Floor plan",
@@ -192,8 +190,7 @@ def test_documents_costs_channels_and_office_links_are_translated_side_by_side(a
 
 
 def test_extra_data_is_edited_as_a_json_object(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     extra = '{"accreditations": ["ISO 9001"], "interpretation_services": "Arabic"}'
     assert post(client, url, {**BASE, "extra": extra}).status_code == 302
     with db.sessions() as session:
@@ -209,8 +206,7 @@ def test_extra_data_is_edited_as_a_json_object(app, db, client, world):
 
 
 def test_checks_run_before_saving_and_nothing_is_written(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     with db.sessions() as session:
         versions = len(agency.versions(session, world.health_editor, service(session, "clinic-permit")))
     summary = "You must utilise the form prior to opening."
@@ -245,8 +241,7 @@ def test_checks_run_before_saving_and_nothing_is_written(app, db, client, world)
 
 
 def test_submitting_shows_the_warnings_again(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     post(client, url, {**BASE, "text-en-name": "Land title"})
     submitted = post(client, f"{url}/status", {"to": "submitted"}, follow_redirects=True)
     page = submitted.get_data(as_text=True)
@@ -269,8 +264,7 @@ def test_a_refused_replacement_is_named_on_its_field(app, db, client, world):
 
 
 def test_back_end_messages_are_shown_in_the_readers_language(app, db, client, world):
-    sign_in(client, "health-admin@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world, "health-admin@gov.example")
     post(client, url, {**BASE, "text-en-summary": "We commence soon."})
     english = client.get(f"{url}?lang=en").get_data(as_text=True)
     french = client.get(f"{url}?lang=fr").get_data(as_text=True)
@@ -281,8 +275,7 @@ def test_back_end_messages_are_shown_in_the_readers_language(app, db, client, wo
 
 
 def test_a_refused_save_with_fewer_rows_than_stored_is_still_a_page(app, db, client, world):
-    sign_in(client, "health-editor@gov.example")
-    url = f"/agency/services/{world.service_id('clinic-permit')}"
+    url = editing(client, world)
     rows = {f"documents-{i}-name": f"Paper {i}" for i in range(3)}
     assert post(client, url, {**BASE, **rows}).status_code == 302
     # A hand-made post with one row and an error: the untranslated list still names the stored rows.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
 
 
 def test_search_returns_ranked_results_with_facets_and_suggestion(demo_client):

@@ -7,6 +7,9 @@ from sqlalchemy import select
 
 from finder.catalogue.models import Agency, Category, Service, ServiceCategory, ServiceStatus
 
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
+
 ENVELOPE = {"total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"}
 
 

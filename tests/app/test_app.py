@@ -99,3 +99,27 @@ def test_migrations_match_the_models(database_url):
         )
         assert compare_metadata(context, Base.metadata) == []
     database.dispose()
+
+
+def test_migration_0013_moves_the_search_tokens_and_keeps_them(database_url):
+    """The search's version tokens move into content_versions as they are (processes keep what they cached), and
+    back into search_state on the way down."""
+    database = Database(database_url)
+    migrations.downgrade(database.engine, "0012")
+    with database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM search_state"))
+        connection.execute(text("INSERT INTO search_state VALUES ('index', 'i1'), ('vocabulary', 'v1')"))
+        connection.execute(text("DELETE FROM content_versions"))
+        connection.execute(text("INSERT INTO content_versions VALUES ('catalogue', 'c1')"))
+    everything = {"catalogue": "c1", "index": "i1", "vocabulary": "v1"}
+    migrations.upgrade(database.engine)
+    assert "search_state" not in inspect(database.engine).get_table_names()
+    with database.engine.connect() as connection:
+        assert dict(connection.execute(text("SELECT name, version FROM content_versions")).all()) == everything
+    migrations.downgrade(database.engine, "0012")
+    with database.engine.connect() as connection:
+        search_tokens = {"index": "i1", "vocabulary": "v1"}
+        assert dict(connection.execute(text("SELECT name, version FROM search_state")).all()) == search_tokens
+        assert dict(connection.execute(text("SELECT name, version FROM content_versions")).all()) == {"catalogue": "c1"}
+    migrations.upgrade(database.engine)
+    database.dispose()

@@ -81,10 +81,10 @@ def test_a_read_once_runs_outside_any_transaction(database):
 
 
 def test_a_read_once_absorbs_a_server_restart_but_not_other_errors(database, pings):
-    assert read_once(database.engine, text("SELECT 1")) == 1
+    assert read_once(database.engine, text("SELECT 1")) == [(1,)]
     _terminate_connections(database)  # as a restart does; the pool still holds the closed connection
 
-    assert read_once(database.engine, text("SELECT 2")) == 2
+    assert read_once(database.engine, text("SELECT 2")) == [(2,)]
     assert pings == [], "not idle long enough to be pinged: the read itself found the connection closed"
 
     tries = []

@@ -118,12 +118,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.fixture
-def site(demo_postgresql_url, tmp_path):
+def site(demo_postgresql_copy_url, tmp_path):
     if not NGINX.exists():
         pytest.fail(f"{NGINX} is missing: run bin/setup-tests (bin/test does), which installs Debian's nginx")
     require_redis()
     # As docs/deploy.md: no FINDER_PUBLIC_URL needed, nginx says the public address and the app trusts one proxy.
-    servers = [AppServer(demo_postgresql_url, tmp_path / f"app{i}.log", FINDER_PROXY_FIX="1") for i in (1, 2)]
+    servers = [AppServer(demo_postgresql_copy_url, tmp_path / f"app{i}.log", FINDER_PROXY_FIX="1") for i in (1, 2)]
     nginx = None
     try:
         for server in servers:

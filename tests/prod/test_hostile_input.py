@@ -16,6 +16,9 @@ from tests.channels.twilio.conftest import TOKEN, Phone
 from tests.conftest import make_app
 from tests.web.helpers import csrf_token
 
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
+
 SERVICE = "apply-for-first-adult-passport"
 BOUNDED = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 # Any text a phone or a browser could send, including control characters, RTL marks, emoji and lone surrogates'

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
@@ -31,6 +32,9 @@ from finder.messaging.models import ProcessedMessage
 from finder.metrics.models import UsageEventRow
 from tests.channels.twilio.conftest import TOKEN, WEBHOOK
 from tests.prod.servers import PUBLIC_URL, ROOT, free_port
+
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
 
 PAGES = ["/en/search?q=lost+passport", "/fr/search?q=pension", "/en/services/apply-for-first-adult-passport"]
 CLIENTS = 4

@@ -21,10 +21,12 @@ from tests.prod.servers import PUBLIC_URL, REDIS_URL, SECRET, AppServer, require
 
 
 @pytest.fixture
-def servers(demo_postgresql_url, tmp_path):
+def servers(demo_postgresql_copy_url, tmp_path):
     require_redis()
     # Both behind one public address, as behind nginx: Twilio signs for that address.
-    pair = [AppServer(demo_postgresql_url, tmp_path / f"server{i}.log", FINDER_PUBLIC_URL=PUBLIC_URL) for i in (1, 2)]
+    pair = [
+        AppServer(demo_postgresql_copy_url, tmp_path / f"server{i}.log", FINDER_PUBLIC_URL=PUBLIC_URL) for i in (1, 2)
+    ]
     try:
         for server in pair:
             server.wait_until_healthy()
@@ -35,7 +37,7 @@ def servers(demo_postgresql_url, tmp_path):
 
 
 @pytest.mark.postgres
-def test_two_gunicorn_servers_hold_one_sms_conversation(servers, demo_postgresql_url):
+def test_two_gunicorn_servers_hold_one_sms_conversation(servers, demo_postgresql_copy_url):
     first, second = servers
     sender = new_sender()
     listing = text(first.url, PUBLIC_URL, sender, "lost passport")
@@ -48,7 +50,7 @@ def test_two_gunicorn_servers_hold_one_sms_conversation(servers, demo_postgresql
 
     # SIGTERM: each server finishes, writes its buffered usage events, and exits cleanly.
     assert [server.stop() for server in servers] == [0, 0]
-    database = Database(demo_postgresql_url)
+    database = Database(demo_postgresql_copy_url)
     with database.sessions() as session:
         inbound = session.scalar(
             select(func.count())

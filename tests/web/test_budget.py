@@ -8,6 +8,9 @@ import re
 
 import pytest
 
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
+
 HTML_BUDGET = 30 * 1024
 TOTAL_BUDGET = 60 * 1024
 PAGES = {

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from finder import search
 from finder.catalogue import Agency, ChannelKind, Office, Service, ServiceStatus, version
 from finder.catalogue.models import WEEKDAYS, DeliveryChannel, OpeningHours, ServiceOffice
+from finder.web.cache import PageCache
 from tests.conftest import make_app
 from tests.web.helpers import TOKEN, events
+from tests.web.test_replica import statements
 
 
 @pytest.fixture
@@ -119,23 +121,37 @@ def test_best_bets_change_the_results(catalogue, client):
 
 def test_the_version_changes_with_the_catalogue_only_and_not_on_rollback(catalogue):
     database = catalogue.extensions["finder.db"]
-    before = version.current(database.engine)
+
+    def current() -> str:
+        return version.current(database.engine)[version.CATALOGUE]
+
+    before = current()
     assert before
     with database.transaction() as session:
         session.scalar(select(Service.id))
-    assert version.current(database.engine) == before, "reading changes nothing"
+    assert current() == before, "reading changes nothing"
     with pytest.raises(RuntimeError), database.transaction() as session:
         session.get(Service, "s1").name = "Never published"
         session.flush()
         raise RuntimeError
-    assert version.current(database.engine) == before
+    assert current() == before
     with database.transaction() as session:
         session.get(Agency, "a1").name = "Passports and Visas"
-    assert version.current(database.engine) != before
+    assert current() != before
+
+
+def test_a_results_page_reads_every_version_token_in_one_statement(catalogue, client, monkeypatch):
+    """The page's token (the catalogue's) and the search's (index, vocabulary) come in one round trip: the search
+    is handed the tokens the page read."""
+    on_primary = statements(catalogue.extensions["finder.db"].engine)
+    monkeypatch.setattr(version, "of", lambda _session: pytest.fail("the search read the tokens again"))
+    assert "Renew a passport" in page(client, "/en/search?q=passport")
+    assert sum("content_versions" in s for s in on_primary) == 1
+    assert any("search_documents" in s for s in on_primary), "the search ran, with the tokens it was given"
 
 
 def test_the_cache_keeps_only_so_many_pages(catalogue, client):
-    catalogue.extensions["finder.web.pages"].max_pages = 2
+    catalogue.extensions["finder.web.pages"] = PageCache(max_pages=2)
     for query in ("passport", "renew", "visa"):
         page(client, f"/en/search?q={query}")
     assert cached_pages(catalogue) == 2

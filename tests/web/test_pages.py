@@ -8,6 +8,9 @@ import pytest
 
 from finder import catalogue, search
 
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
+
 PASSPORT = "report-and-replace-a-lost-or-stolen-passport"
 
 

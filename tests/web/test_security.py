@@ -7,7 +7,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from finder.catalogue import Agency, Service, ServiceStatus
+
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "finder" / "web" / "templates"
 SERVICE = "/en/services/apply-for-first-adult-passport"

@@ -11,12 +11,15 @@ from finder.catalogue import Agency, ChannelKind, Service, ServiceStatus
 from finder.catalogue.models import DeliveryChannel
 from tests.web.helpers import csrf_token, events
 
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
+
 SERVICE = "apply-for-first-adult-passport"
 
 
 @pytest.fixture
 def visitor(demo_app):
-    """A test client with a visitor id of its own, so its events can be told apart in the shared demo database."""
+    """A test client with a visitor id of its own, so its events can be told from the module's other tests'."""
     client = demo_app.test_client()
     client.visitor = secrets.token_urlsafe(16)
     client.set_cookie("fv", client.visitor)

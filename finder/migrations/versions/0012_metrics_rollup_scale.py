@@ -30,6 +30,8 @@ REDUNDANT = {
     "usage_daily_visitors": "ix_usage_daily_visitors_day",
 }
 FAILED = sa.text("zero_results > 0")
+# The query rollups, each with its period column: the failed searches' ranking reads an index of those rows only.
+FAILED_SEARCHES = {"usage_daily_queries": "day", "usage_monthly_queries": "month"}
 COUNTS = ("events", "zero_results", "useful", "not_useful", "segments")
 
 
@@ -40,13 +42,6 @@ def upgrade() -> None:
     _remake_daily_queries(
         ["day", "query"], "SELECT day, query, SUM(searches), SUM(zero_results) FROM kept GROUP BY day, query"
     )
-    op.create_index(
-        "ix_usage_daily_queries_failed",
-        "usage_daily_queries",
-        ["day", "query", "zero_results"],
-        sqlite_where=FAILED,
-        postgresql_where=FAILED,
-    )
     op.create_table(
         "usage_monthly_queries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -56,13 +51,10 @@ def upgrade() -> None:
         sa.Column("zero_results", sa.Integer(), nullable=False),
         sa.UniqueConstraint("month", "query", name="uq_usage_monthly_queries_key"),
     )
-    op.create_index(
-        "ix_usage_monthly_queries_failed",
-        "usage_monthly_queries",
-        ["month", "query", "zero_results"],
-        sqlite_where=FAILED,
-        postgresql_where=FAILED,
-    )
+    for table, period in FAILED_SEARCHES.items():
+        op.create_index(
+            f"ix_{table}_failed", table, [period, "query", "zero_results"], sqlite_where=FAILED, postgresql_where=FAILED
+        )
     op.create_table(
         "usage_monthly_services",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),

@@ -13,7 +13,7 @@ from finder import catalogue, metrics, search
 from finder.api.facets import facet_lists
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import blueprint
-from finder.web.cache import CachedPage, catalogue_session, pages
+from finder.web.cache import CachedPage, catalogue_session, pages, versions
 from finder.web.inputs import FILTER_VALUE, plain_text
 from finder.web.language import page_language
 
@@ -81,6 +81,7 @@ def _results_page(args: dict[str, Any], filters: dict[str, str]):
             search.SearchRequest(
                 text=args["q"], language=page_language(), page=args["page"], per_page=PER_PAGE, **filters
             ),
+            versions=versions(),
         )
     except search.UnknownFilter:
         return errors.page(400, _("There is no such filter."))

@@ -13,6 +13,9 @@ from channels.twilio.segments import encode
 from finder.catalogue import LifeEvent, Service, localised
 from tests.channels.twilio.conftest import usage_events
 
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
+
 # (first message, a word the top results must contain, the language to switch to afterwards)
 CONVERSATIONS = {
     "en": ("lost passport", "passport", "fr"),

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from channels.twilio.cli import sms_group
 from tests.channels.twilio.conftest import TOKEN, usage_events
 from tests.conftest import make_app
+
+# Its tests log usage events: a copy of the demo database of its own.
+pytestmark = pytest.mark.writes_demo
 
 
 def test_a_script_is_replayed_through_the_webhook(sms_app, tmp_path):
