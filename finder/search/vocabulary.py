@@ -148,8 +148,12 @@ class VocabularyCache:
         return vocabulary
 
 
+# Built once: every search reads the versions, and building the statement cost more than running it.
+_VERSIONS = select(SearchState.name, SearchState.version)
+
+
 def current_versions(session: Session) -> tuple[str, str]:
-    rows = dict(session.execute(select(SearchState.name, SearchState.version)).all())
+    rows = dict(session.execute(_VERSIONS).all())
     return rows.get("index", ""), rows.get("vocabulary", "")
 
 
