@@ -19,12 +19,12 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
-from array import array
 from dataclasses import dataclass
-from itertools import compress, repeat, takewhile
-from operator import and_, ge, itemgetter
+from itertools import takewhile
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
+import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -55,35 +55,36 @@ class Matches:
     bits: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Postings:
     """One word's score in each document, anywhere and in its titles, as the engine computes it within a query:
-    arrays over the facet index's positions (0 where the word is not), with the bitmaps of the documents holding
-    it and the positions of its title matches best first. Dense arrays, because a frequent word is in a good share
-    of the documents: 8 bytes a document, and combining them runs in C (map, compress) rather than per match."""
+    arrays of doubles over the facet index's positions (0 where the word is not), with the bitmaps of the
+    documents holding it and the positions of its title matches best first. Dense arrays, because a frequent word
+    is in a good share of the documents: 8 bytes a document, and combining them is a few whole-array operations
+    (numpy, the same IEEE double additions and products as the engine's) rather than a step per match."""
 
-    anywhere: array
-    titles: array
-    by_title_score: array
+    anywhere: np.ndarray
+    titles: np.ndarray
+    by_title_score: np.ndarray
     anywhere_bits: int
     titles_bits: int
 
     @classmethod
     def of(cls, anywhere: dict[str, float], titles: dict[str, float], facets: FacetIndex) -> Postings:
-        size = len(facets.service_ids)
         dense = []
         for scores in (anywhere, titles):
-            values = array("d", bytes(8 * size))
-            for sid, score in scores.items():
-                values[facets.positions[sid]] = score
+            values = np.zeros(len(facets.service_ids))
+            positions = np.fromiter((facets.positions[sid] for sid in scores), dtype=np.intp, count=len(scores))
+            values[positions] = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
             dense.append(values)
-        ordered = sorted((facets.positions[sid] for sid in titles), key=lambda p: (-dense[1][p], p))
-        return cls(dense[0], dense[1], array("q", ordered), facets.bitmap(anywhere), facets.bitmap(titles))
+        held = np.fromiter((facets.positions[sid] for sid in titles), dtype=np.intp, count=len(titles))
+        ordered = held[np.lexsort((held, -dense[1][held]))]
+        return cls(dense[0], dense[1], ordered, facets.bitmap(anywhere), facets.bitmap(titles))
 
     @property
     def weight(self) -> int:
         """Its size in bytes, roughly."""
-        return 8 * (len(self.anywhere) + len(self.titles) + len(self.by_title_score))
+        return self.anywhere.nbytes + self.titles.nbytes + self.by_title_score.nbytes
 
 
 def best(matches: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
@@ -222,18 +223,19 @@ class FrequentTerms:
                 bits &= p.anywhere_bits
         if not bits:
             return Matches([], 0)
-        # One byte per position, 1 where it matches: selectors for compress().
-        flags = bin(bits)[:1:-1].ljust(len(facets.service_ids), "0").encode().translate(_FLAGS)
-        scores = list(backend.combined_scores(postings, factors, title_only))
-        matched = list(compress(scores, flags))
+        size = len(facets.service_ids)
+        held = np.unpackbits(np.frombuffer(bits.to_bytes(size // 8 + 1, "little"), np.uint8), bitorder="little")
+        positions = np.flatnonzero(held[:size])
+        matched = backend.combined_scores(postings, factors, title_only)[positions]
         if len(matched) > limit:
-            cut_off = heapq.nlargest(limit, matched)[-1]
-            flags = bytes(map(and_, flags, map(ge, scores, repeat(cut_off))))
-        chosen = sorted(compress(enumerate(scores), flags), key=lambda m: (-m[1], m[0]))[:limit]
+            # The limit-th best score, then every match at or above it (ties at the cut-off included).
+            cut_off = np.partition(matched, len(matched) - limit)[len(matched) - limit]
+            kept = matched >= cut_off
+            positions, matched = positions[kept], matched[kept]
+        # Best first, ties by position (the order of service ids).
+        order = np.lexsort((positions, -matched))[:limit]
+        chosen = zip(positions[order].tolist(), matched[order].tolist(), strict=True)
         return Matches([(facets.service_ids[p], score) for p, score in chosen], bits)
-
-
-_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def _one_word(backend: Backend, postings: Postings, weight: float, facets: FacetIndex, limit: int) -> Matches:
@@ -246,12 +248,13 @@ def _one_word(backend: Backend, postings: Postings, weight: float, facets: Facet
     score = backend.one_word_score(weight)
     titles = postings.titles
     if len(ordered) <= limit:
-        chosen = ordered
+        chosen = ordered.tolist()
     else:
-        cut_off = score(titles[ordered[limit - 1]])
+        cut_off = score(float(titles[ordered[limit - 1]]))
         end = limit
-        while end < len(ordered) and score(titles[ordered[end]]) == cut_off:
+        while end < len(ordered) and score(float(titles[ordered[end]])) == cut_off:
             end += 1
-        chosen = ordered[:end]
-    ranked = sorted(((score(titles[p]), p) for p in chosen), key=lambda m: (-m[0], m[1]))[:limit]
+        chosen = ordered[:end].tolist()
+    values = titles[chosen].tolist()
+    ranked = sorted(((score(v), p) for v, p in zip(values, chosen, strict=True)), key=lambda m: (-m[0], m[1]))[:limit]
     return Matches([(facets.service_ids[p], s) for s, p in ranked], postings.titles_bits)

@@ -5,10 +5,9 @@ re-parsed by a text search configuration: that keeps the two backends' matching 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import repeat
-from operator import add, mul
+from collections.abc import Callable
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -77,14 +76,14 @@ class PostgresBackend(Backend):
             found.append(dict(rows.tuples().all()))
         return found[0], found[1]
 
-    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> np.ndarray:
         # As matched() spells it: each word's rank in the whole document (title_only: in the titles) times its
         # weight as written there.
         factors = [float(weight_literal(w)) for w in weights]
         ranks = [p.titles if title_only else p.anywhere for p in postings]
-        scores = map(mul, repeat(factors[0]), ranks[0])
+        scores = factors[0] * ranks[0]
         for factor, rank in zip(factors[1:], ranks[1:], strict=True):
-            scores = map(add, scores, map(mul, repeat(factor), rank))
+            scores = scores + factor * rank
         return scores
 
     def one_word_score(self, weight: float) -> Callable[[float], float]:
