@@ -404,9 +404,10 @@ def _filters(session: Session, request: SearchRequest) -> Filters:
     agency_ids = descendants(Agency, request.agency, "agency") if request.agency else None
     life_event_ids = None
     if request.life_event:
-        event = session.scalar(
-            select(LifeEvent.id).where((LifeEvent.slug == request.life_event) | (LifeEvent.id == request.life_event))
-        )
+        # Compared here, as categories and agencies are: whatever was typed never reaches the database (a NUL byte
+        # is an error to PostgreSQL, not a mismatch).
+        rows = session.execute(select(LifeEvent.id, LifeEvent.slug)).all()
+        event = next((r.id for r in rows if request.life_event in (r.id, r.slug)), None)
         if event is None:
             raise UnknownFilter("life_event", request.life_event)
         life_event_ids = (event,)
