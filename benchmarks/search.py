@@ -11,7 +11,9 @@ vocabulary, English and French text), indexes it, then prints:
     traffic (not timed) so that the process's result cache is in the state it is in production; a repeated query
     is answered from that cache (the share of repeats is printed);
   * cold: each distinct query of the stream once, with the result cache emptied before each, so every call
-    computes its results (the vocabulary and facet caches, kept per index version, stay warm as in production);
+    computes its results (what is kept per index version stays warm as in production: the vocabulary, the
+    facets, the candidates' names, the hits shown, the frequent words' postings, which the benchmark lets the
+    process finish loading ahead after the warm-up);
 - the HTTP endpoint (GET /api/v1/services?search=...) through gunicorn, and its floor: a bare Flask endpoint
   returning a constant, on the same server settings.
 Figures are medians of what this machine does while other work shares it: read them as ratios to the floors.
