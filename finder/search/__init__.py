@@ -12,7 +12,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from finder.search import backends, frequent, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
 from finder.search.cache import ResultCache
+from finder.search.candidates import NO_DETAILS, Candidate, CandidateCache
 from finder.search.indexing import SearchSettings
 from finder.search.models import SearchDocument
 from finder.search.text import language_of, terms_of
@@ -42,11 +42,15 @@ CANDIDATES = 100
 
 # Results kept per process, bounded by the hits and facet counts they hold (a few tens of MB at most).
 RESULTS_KEPT = 100_000
+# Hits (a service's name, summary and agency in a language) kept per process: a few MB at most.
+HITS_KEPT = 20_000
 
 _cache = vocabulary.VocabularyCache()
 _facet_cache = search_facets.FacetCache()
 _frequent = frequent.FrequentTerms()
+_candidates = CandidateCache()
 _results: ResultCache[SearchResults] = ResultCache(RESULTS_KEPT)
+_listed: ResultCache[SearchHit] = ResultCache(HITS_KEPT)
 
 
 class UnknownFilter(ValueError):
@@ -162,6 +166,7 @@ def _search(
     browse = not plan.concepts and not plan.life_events and not plan.best_bets
     limit = max(CANDIDATES, request.page * request.per_page)
     facet_index = _facet_cache.get(session, versions[0])
+    _frequent.preload(session, backend, vocab, language, versions[0], facet_index)
 
     def matched(plan: query.QueryPlan, title_only: bool = False) -> frequent.Matches:
         weights = _weights(plan, vocab)
@@ -192,23 +197,26 @@ def _search(
             break
     text_scores = dict(found.best)
 
+    details = _candidates.get(session, language, versions[0])
+
+    def allowed(service_ids: list[str]) -> set[str]:
+        """Those of the services that have a document in the language and that the filters allow."""
+        if has_filters:
+            return backend.matching(session, None, language, filters.restricted_to(service_ids))
+        return {sid for sid in service_ids if sid in details}
+
     event_services: set[str] = set()
     if plan.life_events:
-        linked = sorted(
-            set(
-                session.scalars(
-                    select(ServiceLifeEvent.service_id).where(ServiceLifeEvent.life_event_id.in_(plan.life_events))
-                )
-            )
-        )
-        event_services = backend.matching(session, None, language, filters.restricted_to(linked))
+        linked = 0
+        for event_id in plan.life_events:
+            linked |= facet_index.bitmaps.get(("life_event", event_id), 0)
+        event_services = allowed(facet_index.members(linked))
 
     bets: list[str] = []
     if plan.best_bets:
-        allowed = backend.matching(session, None, language, filters.restricted_to(plan.best_bets))
-        bets = [sid for sid in plan.best_bets if sid in allowed]
+        pinned = allowed(plan.best_bets)
+        bets = [sid for sid in plan.best_bets if sid in pinned]
 
-    details = _details(session, set(text_scores) | event_services, language)
     event_scores = _event_scores(session, plan, vocab, event_services, language) if event_services else {}
     scores = _scores(plan, text_scores, event_scores, details)
     ordered = bets + sorted((sid for sid in scores if sid not in bets), key=lambda sid: (-scores[sid], sid))
@@ -219,7 +227,7 @@ def _search(
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
     return SearchResults(
-        hits=_hits(session, page_ids, scores, request.language, default_language),
+        hits=_hits(session, page_ids, scores, request.language, default_language, versions[0]),
         total=results.bit_count(),
         page=request.page,
         per_page=request.per_page,
@@ -229,8 +237,7 @@ def _search(
     )
 
 
-# Statements built once, their id lists bound as one expanding parameter: building the IN list of a hundred ids
-# anew on every search cost more than running it.
+# Built once, the page's ids bound as one expanding parameter: building the statement anew cost more than running it.
 _HITS = (
     select(
         Service.id,
@@ -244,16 +251,26 @@ _HITS = (
     .join(Agency, Agency.id == Service.agency_id)
     .where(Service.id.in_(bindparam("ids", expanding=True)))
 )
-_DETAILS = select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocument.popularity).where(
-    SearchDocument.language == bindparam("language"), SearchDocument.service_id.in_(bindparam("ids", expanding=True))
-)
 
 
 def _hits(
-    session: Session, service_ids: list[str], scores: dict[str, float], language: str, default_language: str
+    session: Session,
+    service_ids: list[str],
+    scores: dict[str, float],
+    language: str,
+    default_language: str,
+    index_version: str,
 ) -> list[SearchHit]:
-    rows = session.execute(_HITS, {"ids": service_ids})
+    """The page's hits. What a hit shows changes only with the index (reindexing follows every edit of a service,
+    its agency's name included), so hits are kept per index version and only those not kept are read."""
+    url = session.get_bind().url.render_as_string(hide_password=True)
     found = {}
+    for sid in service_ids:
+        hit = _listed.get((url, index_version, sid, language, default_language))
+        if hit is not None:
+            found[sid] = hit
+    missing = [sid for sid in service_ids if sid not in found]
+    rows = session.connection().execute(_HITS, {"ids": missing}) if missing else ()
     for sid, slug, name, summary, translations, agency, agency_translations in rows:
         chosen = next(
             (
@@ -271,9 +288,10 @@ def _hits(
             summary=text.get("summary", summary),
             agency=(agency_translations or {}).get(chosen or "", {}).get("name", agency),
             language=chosen or default_language,
-            score=scores.get(sid, 0.0),
+            score=0.0,
         )
-    return [found[sid] for sid in service_ids if sid in found]
+        _listed.put((url, index_version, sid, language, default_language), found[sid], 1)
+    return [replace(found[sid], score=scores.get(sid, 0.0)) for sid in service_ids if sid in found]
 
 
 def _scores(
@@ -286,6 +304,7 @@ def _scores(
     Ranking)."""
     key = f"|{' '.join(plan.words)}|"
     top_text = max(text_scores.values(), default=0.0) or 1.0
+    concepts = [[set(a.stems) for a in c.alternatives] for c in plan.concepts]
     scores: dict[str, float] = {}
     for sid in set(text_scores) | set(event_scores):
         name_keys, popularity = details.get(sid, NO_DETAILS)
@@ -294,7 +313,8 @@ def _scores(
             score += LIFE_EVENT_BOOST + LIFE_EVENT_CENTRALITY * event_scores[sid]
         if key != "||" and key in name_keys:
             score += EXACT_NAME_BOOST
-        score += NAME_WEIGHT * _name_coverage(plan, name_keys)
+        if concepts and name_keys:
+            score += NAME_WEIGHT * _name_coverage(concepts, _name_terms(name_keys, plan.language))
         score += POPULARITY_WEIGHT * min(max(popularity, 0.0), 1.0)
         scores[sid] = round(score, 9)
     return scores
@@ -306,13 +326,16 @@ def _name_terms(name_keys: str, language: str) -> frozenset[str]:
     return frozenset(terms_of(name_keys.replace("|", " ").split(), language))
 
 
-def _name_coverage(plan: query.QueryPlan, name_keys: str) -> float:
-    """The share of the query's concepts said in the service's names: the name is the strongest evidence."""
-    if not plan.concepts or not name_keys:
-        return 0.0
-    names = _name_terms(name_keys, plan.language)
-    said = sum(any(set(a.stems) <= names for a in c.alternatives) for c in plan.concepts)
-    return said / len(plan.concepts)
+def _name_coverage(concepts: list[list[set[str]]], names: frozenset[str]) -> float:
+    """The share of the query's concepts (each as its alternatives' stems) said in the service's names: the name
+    is the strongest evidence."""
+    said = 0
+    for alternatives in concepts:
+        for stems in alternatives:
+            if stems <= names:
+                said += 1
+                break
+    return said / len(concepts)
 
 
 def _weights(plan: query.QueryPlan, vocab: vocabulary.Vocabulary) -> list[tuple[query.Concept, float]]:
@@ -369,23 +392,6 @@ def _event_scores(
     return {sid: place.get(sid, 0.0) * 0.9 + 0.1 * wording.get(sid, 0) / top_wording for sid in service_ids}
 
 
-class Candidate(NamedTuple):
-    """What ranking reads of a candidate's document: its names and its popularity."""
-
-    name_keys: str
-    popularity: float
-
-
-NO_DETAILS = Candidate("", 0.0)
-
-
-def _details(session: Session, service_ids: set[str], language: str) -> dict[str, Candidate]:
-    if not service_ids:
-        return {}
-    rows = session.execute(_DETAILS, {"language": language, "ids": list(service_ids)})
-    return {sid: Candidate(keys, popularity) for sid, keys, popularity in rows}
-
-
 def _filters(session: Session, request: SearchRequest) -> Filters:
     def descendants(model, value: str, name: str) -> tuple[str, ...]:
         rows = session.execute(select(model.id, model.slug, model.parent_id)).all()
@@ -403,9 +409,10 @@ def _filters(session: Session, request: SearchRequest) -> Filters:
     agency_ids = descendants(Agency, request.agency, "agency") if request.agency else None
     life_event_ids = None
     if request.life_event:
-        event = session.scalar(
-            select(LifeEvent.id).where((LifeEvent.slug == request.life_event) | (LifeEvent.id == request.life_event))
-        )
+        # Compared here, as categories and agencies are: whatever was typed never reaches the database (a NUL byte
+        # is an error to PostgreSQL, not a mismatch).
+        rows = session.execute(select(LifeEvent.id, LifeEvent.slug)).all()
+        event = next((r.id for r in rows if request.life_event in (r.id, r.slug)), None)
         if event is None:
             raise UnknownFilter("life_event", request.life_event)
         life_event_ids = (event,)
@@ -422,8 +429,15 @@ def _filters(session: Session, request: SearchRequest) -> Filters:
 
 
 def forget_results() -> None:
-    """Drop the results this process keeps (the next searches are computed afresh)."""
+    """Drop the results this process keeps (the next searches are computed afresh; what is kept per index version,
+    as the vocabulary, the facets and the hits shown, stays)."""
     _results.clear()
+
+
+def wait_for_loading() -> None:
+    """Wait until what this process is loading ahead in the background (the frequent words' postings of a new
+    index version) is loaded: for benchmarks and tests; searches never wait for it."""
+    _frequent.wait()
 
 
 def configure(session_info: dict, languages: tuple[str, ...], default_language: str) -> None:
@@ -458,4 +472,5 @@ __all__ = [
     "search",
     "seed_vocabulary",
     "set_best_bets",
+    "wait_for_loading",
 ]

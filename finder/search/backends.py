@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -132,10 +133,11 @@ class Backend:
         engine computes them for that word within a query (see finder.search.frequent)."""
         raise NotImplementedError
 
-    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> np.ndarray:
         """The score the engine gives each document (in the postings' positions) for a query of several words
         that all must match (`title_only`: in the titles), from each word's postings (finder.search.frequent.Postings), with the same
-        operations in the same order; what it gives where a document does not match is meaningless."""
+        operations in the same order, as an array of doubles; what it gives where a document does not match is
+        meaningless."""
         raise NotImplementedError
 
     def one_word_score(self, weight: float) -> Callable[[float], float]:

@@ -5,10 +5,9 @@ re-parsed by a text search configuration: that keeps the two backends' matching 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import repeat
-from operator import add, mul
+from collections.abc import Callable
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -63,28 +62,32 @@ class PostgresBackend(Backend):
     def term_scores(
         self, session: Session, stem: str, language: str, index_version: str
     ) -> tuple[dict[str, float], dict[str, float]]:
-        # ts_rank gives a real: read as a double, its value comes exactly as the server multiplies it.
+        # ts_rank gives a real: read as a double, its value comes exactly as the server multiplies it. The titles
+        # hold a part of the document's terms, so one pass over the documents holding the word gives both.
         term = query.tsquery_expression([[query.Concept([stem], [query.Alternative((stem,))])]])
-        found = []
-        for vector in ("d.document", "d.titles"):
-            rows = session.execute(
-                text(
-                    f"SELECT d.service_id, CAST(ts_rank({RANK_WEIGHTS}, {vector}, CAST(:term AS tsquery), 1) AS float8) "
-                    f"FROM search_documents d WHERE d.language = :language AND {vector} @@ CAST(:term AS tsquery)"
-                ),
-                {"term": term, "language": language},
-            )
-            found.append(dict(rows.tuples().all()))
-        return found[0], found[1]
+        rows = session.execute(
+            text(
+                f"SELECT d.service_id, CAST(ts_rank({RANK_WEIGHTS}, d.document, q, 1) AS float8), "
+                f"CASE WHEN d.titles @@ q THEN CAST(ts_rank({RANK_WEIGHTS}, d.titles, q, 1) AS float8) END "
+                "FROM search_documents d, CAST(:term AS tsquery) q WHERE d.language = :language AND d.document @@ q"
+            ),
+            {"term": term, "language": language},
+        ).tuples()
+        anywhere, titles = {}, {}
+        for sid, rank, title_rank in rows:
+            anywhere[sid] = rank
+            if title_rank is not None:
+                titles[sid] = title_rank
+        return anywhere, titles
 
-    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> np.ndarray:
         # As matched() spells it: each word's rank in the whole document (title_only: in the titles) times its
         # weight as written there.
         factors = [float(weight_literal(w)) for w in weights]
         ranks = [p.titles if title_only else p.anywhere for p in postings]
-        scores = map(mul, repeat(factors[0]), ranks[0])
+        scores = factors[0] * ranks[0]
         for factor, rank in zip(factors[1:], ranks[1:], strict=True):
-            scores = map(add, scores, map(mul, repeat(factor), rank))
+            scores = scores + factor * rank
         return scores
 
     def one_word_score(self, weight: float) -> Callable[[float], float]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from operator import add
+from collections.abc import Callable
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -126,7 +126,7 @@ class SqliteBackend(Backend):
                 cursor.close()
         return found[0], found[1]
 
-    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> Iterator[float]:
+    def combined_scores(self, postings: list, weights: list[float], title_only: bool) -> np.ndarray:
         # The query's phrases in bm25's order: each word anywhere, then each word in the titles (see
         # query.fts5_expression; title_only: only the latter); a word absent from the titles adds 0.
         parts = (
@@ -134,9 +134,9 @@ class SqliteBackend(Backend):
             if title_only
             else [p.anywhere for p in postings] + [p.titles for p in postings]
         )
-        scores: Iterator[float] = iter(parts[0])
+        scores = parts[0]
         for part in parts[1:]:
-            scores = map(add, scores, part)
+            scores = scores + part
         return scores
 
     def one_word_score(self, weight: float) -> Callable[[float], float]:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from finder import search
+from finder.catalogue import version as catalogue_version
 from finder.catalogue.models import Service
 from finder.search import SearchRequest, frequent
 from tests.search.test_index_follows import _load
@@ -117,3 +118,29 @@ def test_postings_are_kept_within_their_bound(db, tmp_path, monkeypatch):
     for text in COMMON:
         assert _results(db, text, False, monkeypatch) == _results(db, text, True, monkeypatch)
     assert 0 < len(search._frequent._kept) < len(COMMON)
+
+
+def test_the_frequent_words_postings_are_loaded_ahead(db, tmp_path, monkeypatch):
+    _load(db, tmp_path, _catalogue())
+    monkeypatch.setattr(frequent, "PRELOAD_FROM", 0)  # this catalogue is small
+    monkeypatch.setattr(search, "_frequent", frequent.FrequentTerms())
+    with db.sessions() as session:
+        search.search(session, SearchRequest(text="harbour", language="en"))  # no frequent word in it
+    search.wait_for_loading()
+    loaded = {key[2] for key in search._frequent._kept._entries}
+    assert {"appli", "renew", "regist", "licenc", "certif"} <= loaded
+    # Loaded before any search asked for them: no search of frequent words loads anything now, and each gets what
+    # the engine gives.
+    with monkeypatch.context() as patch:
+        patch.setattr(frequent.Postings, "of", None)
+        for text in QUERIES[: 2 * len(COMMON)]:
+            assert _results(db, text, False, monkeypatch) == _results(db, text, True, monkeypatch), text
+
+    # An edit makes a new index version: its first search starts loading that version's postings.
+    with db.transaction() as session:
+        session.scalar(select(Service).where(Service.slug == "service-0")).name = "Kayak"
+    with db.sessions() as session:
+        version = catalogue_version.of(session)[search.vocabulary.INDEX]
+        search.search(session, SearchRequest(text="harbour", language="en"))
+    search.wait_for_loading()
+    assert {key[2] for key in search._frequent._kept._entries if key[3] == version} == loaded

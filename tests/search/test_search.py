@@ -141,6 +141,10 @@ def test_unknown_filter_is_an_error(demo_app):
         _search(demo_app, "passport", category="no-such-category")
     with pytest.raises(search.UnknownFilter, match="channel"):
         _search(demo_app, "passport", channel="pigeon")
+    # Not a database error either (PostgreSQL refuses a NUL byte in text).
+    for name in ("category", "agency", "life_event"):
+        with pytest.raises(search.UnknownFilter, match=name):
+            _search(demo_app, "passport", **{name: "having-a-baby\x00"})
 
 
 def test_pages_do_not_overlap(demo_app):
