@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from finder.api import write
+from finder.api import listings, write
 from finder.api.problems import problem_response
 from finder.api.views import blueprint
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
+    listings.init_app(app)
     write.init_app(app)
 
     @app.errorhandler(HTTPException)

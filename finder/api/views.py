@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from finder import catalogue, metrics, search
-from finder.api.facets import facet_lists
+from finder.api.listings import listings
 from finder.api.params import QueryParams
 from finder.api.problems import ApiProblem, bad_parameters, problem_response
-from finder.db import request_session
+from finder.catalogue import version
+from finder.db import database, request_session
 
 HSDS_VERSION = "3.0"
 HSDS_PROFILE = "https://docs.openreferral.org/en/v3.0/"
@@ -85,8 +86,8 @@ def services() -> Response:
     channel = params.choice("channel", search.CHANNELS)
     params.check()
     session = request_session()
-    exporter = catalogue.HsdsExporter(language)
     if text is None and life_event is None and channel is None:
+        exporter = catalogue.HsdsExporter(language)
         result = catalogue.published_services(
             session,
             page=page,
@@ -97,8 +98,10 @@ def services() -> Response:
         )
         return _localised(jsonify(_envelope(result, [exporter.service_listing(s) for s in result.items])), language)
 
-    # What the search reads may come from the read replica once it has caught up (finder.catalogue.reads).
-    session = catalogue.catalogue_session(session)
+    # Every version token in one statement outside the session's transaction, handed to the search and to the
+    # listings; what they read may come from the read replica once it has the same (finder.catalogue.reads).
+    tokens = version.current(database().engine)
+    session = catalogue.catalogue_session(session, lambda: tokens)
     try:
         found = search.search(
             session,
@@ -113,6 +116,7 @@ def services() -> Response:
                 page=page,
                 per_page=per_page,
             ),
+            versions=tokens,
         )
     except search.UnknownFilter as unknown:
         raise bad_parameters([{"parameter": unknown.name, "detail": f"no such value {unknown.value!r}"}]) from None
@@ -128,11 +132,11 @@ def services() -> Response:
                 top_service_id=found.hits[0].service_id if found.hits else None,
             )
         )
-    services = catalogue.published_services_by_id(session, found.service_ids)
-    page_of = catalogue.Page(services, found.total, page, per_page)
-    body = _envelope(page_of, [exporter.service_listing(s) for s in services])
+    catalogue_version = tokens.get(version.CATALOGUE, "")
+    contents = listings().services(session, found.service_ids, language, catalogue_version)
+    body = _envelope(catalogue.Page(contents, found.total, page, per_page), contents)
     body["suggestion"] = found.suggestion
-    body["facets"] = facet_lists(session, found.facets, language, _settings().default_language)
+    body["facets"] = listings().facets(session, found.facets, language, _settings().default_language, catalogue_version)
     return _localised(jsonify(body), language)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
+
+from finder.catalogue.models import Service
 
 # Its tests log usage events: a copy of the demo database of its own.
 pytestmark = pytest.mark.writes_demo
@@ -52,3 +55,34 @@ def test_arbitrary_text_never_breaks_the_api(demo_client, text, lang):
     assert response.status_code < 500
     if response.status_code == 200:
         assert response.get_json()["total_items"] >= 0
+
+
+def test_listings_and_facet_names_follow_an_edit_at_once(demo_app, demo_client):
+    def asked() -> tuple[dict, dict[str, str]]:
+        body = demo_client.get("/api/v1/services?search=renew+passport&per_page=1").get_json()
+        return body["contents"][0], {item["id"]: item["name"] for item in body["facets"]["agency"]}
+
+    listing, agency_names = asked()
+    assert asked() == (listing, agency_names), "asked again: the same page, now from what the process keeps"
+    with demo_app.extensions["finder.db"].transaction() as session:
+        service = session.get(Service, listing["id"])
+        service.processing_time = "Ten working days"
+        service.agency.name = "Passport Office (renamed)"
+        agency_id = service.agency_id
+
+    listing, agency_names = asked()
+    assert listing["wait_time"] == "Ten working days"
+    assert listing["organization"]["name"] == agency_names[agency_id] == "Passport Office (renamed)"
+
+
+def test_a_search_asked_again_reads_only_the_version_tokens(demo_app, demo_client):
+    path = "/api/v1/services?search=birth+certificate&per_page=5"
+    demo_client.get(path)
+    statements = []
+    event.listen(
+        demo_app.extensions["finder.db"].engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+    )
+    assert demo_client.get(path).status_code == 200
+    # SQLite's transactions begin with a statement of ours (finder.db); PostgreSQL reads the tokens in autocommit.
+    reads = [statement for statement in statements if statement != "BEGIN"]
+    assert len(reads) == 1, "the result, its listings and the facets' names are kept until the catalogue changes"

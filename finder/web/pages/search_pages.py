@@ -10,7 +10,8 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from finder import catalogue, metrics, search
-from finder.api.facets import facet_lists
+from finder.api.listings import listings
+from finder.catalogue import version
 from finder.web import errors, presenters, visitors
 from finder.web.blueprint import blueprint
 from finder.web.cache import CachedPage, catalogue_session, pages, versions
@@ -41,8 +42,12 @@ def _checked_args() -> tuple[dict[str, Any], list[str]]:
 
 
 def _facets(found: search.SearchResults) -> dict[str, list[dict[str, Any]]]:
-    facets = facet_lists(
-        catalogue_session(), found.facets, page_language(), current_app.config["FINDER"].default_language
+    facets = listings().facets(
+        catalogue_session(),
+        found.facets,
+        page_language(),
+        current_app.config["FINDER"].default_language,
+        (versions() or {}).get(version.CATALOGUE),
     )
     facets.pop("language", None)
     for item in facets.get("channel", []):
