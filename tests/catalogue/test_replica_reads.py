@@ -108,8 +108,9 @@ def test_without_a_replica_a_search_reads_the_versions_once(database_url):
         assert any("search_documents" in s for s in on_primary)
         assert sum("content_versions" in s for s in on_primary) == 1
         on_primary.clear()
+        # The same words by SMS: what the search keeps per index version since the API's search may answer it
+        # without reading the documents again, but the tokens are read, once.
         assert Phone(app.test_client()).text("passport").startswith("1. Renew a passport")
-        assert any("search_documents" in s for s in on_primary)
         assert sum("content_versions" in s for s in on_primary) == 1
     finally:
         closed(app)
