@@ -22,7 +22,7 @@ from finder.catalogue.translation import candidates as language_candidates
 from finder.search import backends, frequent, indexing, query, vocabulary
 from finder.search import facets as search_facets
 from finder.search.backends import Filters
-from finder.search.cache import ResultCache
+from finder.search.cache import ResultCache, database_of
 from finder.search.candidates import NO_DETAILS, Candidate, CandidateCache
 from finder.search.indexing import SearchSettings
 from finder.search.models import SearchDocument
@@ -124,7 +124,7 @@ def search(session: Session, request: SearchRequest, versions: version.Versions 
     tokens = version.of(session) if versions is None else versions
     searched_at = (tokens.get(vocabulary.INDEX, ""), tokens.get(vocabulary.VOCABULARY, ""))
     key = (
-        session.get_bind().url.render_as_string(hide_password=True),
+        database_of(session),
         query.normal_form(request.text),
         language,
         request.language,
@@ -263,7 +263,7 @@ def _hits(
 ) -> list[SearchHit]:
     """The page's hits. What a hit shows changes only with the index (reindexing follows every edit of a service,
     its agency's name included), so hits are kept per index version and only those not kept are read."""
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = database_of(session)
     found = {}
     for sid in service_ids:
         hit = _listed.get((url, index_version, sid, language, default_language))

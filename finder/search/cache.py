@@ -6,15 +6,19 @@ index and vocabulary versions it was computed at; every search reads the current
 query), so an edit anywhere is seen at once by every process and older entries are simply never asked for again.
 
 Its least-recently-used map is the one every per-process cache of this kind uses (the frequent words' postings,
-the SMS channel's service cards, the citizens' pages), each with its own bound and keys.
+the SMS channel's service cards, the citizens' pages, the API's listings), each with its own bound and keys.
+`PerVersion` is the other kind: one value per database (and language) derived from one version of the index or
+vocabulary, replaced when the version moves.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from sqlalchemy.orm import Session
 
 Value = TypeVar("Value")
 
@@ -57,3 +61,25 @@ class ResultCache(Generic[Value]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class PerVersion(Generic[Value]):
+    """One value per key, kept while the version it was loaded at is current and loaded again when it moves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[Hashable, Value]] = {}
+
+    def kept(self, key: Hashable, version: Hashable, load: Callable[[], Value]) -> Value:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        value = load()
+        with self._lock:
+            self._entries[key] = (version, value)
+        return value
+
+
+def database_of(session: Session) -> str:
+    """The key of the session's database in what a process keeps (several apps may share a process in tests)."""
+    return session.get_bind().url.render_as_string(hide_password=True)

@@ -9,12 +9,12 @@ first: so each language's are read once per index version (a few MB at 25,000 se
 
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from finder.search.cache import PerVersion, database_of
 from finder.search.models import SearchDocument
 
 
@@ -32,23 +32,13 @@ _ALL = select(SearchDocument.service_id, SearchDocument.name_keys, SearchDocumen
 )
 
 
-class CandidateCache:
+class CandidateCache(PerVersion[dict[str, Candidate]]):
     """Each language's documents' names and popularity, per database and index version."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[str, dict[str, Candidate]]] = {}
-
     def get(self, session: Session, language: str, index_version: str) -> dict[str, Candidate]:
-        key = (session.get_bind().url.render_as_string(hide_password=True), language)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == index_version:
-            return entry[1]
         # Read in the transaction that read the version: the documents as of that version.
-        found = {
-            sid: Candidate(keys, popularity)
-            for sid, keys, popularity in session.connection().execute(_ALL, {"language": language})
-        }
-        with self._lock:
-            self._entries[key] = (index_version, found)
-        return found
+        def load() -> dict[str, Candidate]:
+            rows = session.connection().execute(_ALL, {"language": language})
+            return {sid: Candidate(keys, popularity) for sid, keys, popularity in rows}
+
+        return self.kept((database_of(session), language), index_version, load)

@@ -5,7 +5,6 @@ more full-text match and six joins per search."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from sqlalchemy import distinct, select
 from sqlalchemy.orm import Session
 
 from finder.catalogue.models import DeliveryChannel, Service, ServiceCategory, ServiceLifeEvent, ServiceOffice
+from finder.search.cache import PerVersion, database_of
 from finder.search.models import SearchDocument
 
 # A service's facet values as (facet, value) pairs: ("agency", id), ("channel", "online"), ...
@@ -98,22 +98,11 @@ class FacetIndex:
         return found
 
 
-class FacetCache:
+class FacetCache(PerVersion[FacetIndex]):
     """The facet index of every indexed service, per database and index version."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[str, tuple[str, FacetIndex]] = {}
-
     def get(self, session: Session, index_version: str) -> FacetIndex:
-        key = session.get_bind().url.render_as_string(hide_password=True)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == index_version:
-            return entry[1]
-        index = FacetIndex.of(_load(session))
-        with self._lock:
-            self._entries[key] = (index_version, index)
-        return index
+        return self.kept(database_of(session), index_version, lambda: FacetIndex.of(_load(session)))
 
 
 def count(index: FacetIndex, found: int) -> dict[str, dict[str, int]]:

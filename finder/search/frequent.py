@@ -197,7 +197,7 @@ class FrequentTerms:
         frequent = [c.documents >= FREQUENT_SHARE * most_documents for c in concepts]
         if not any(frequent):
             return None
-        url = session.get_bind().url.render_as_string(hide_password=True)
+        url = cache.database_of(session)
         postings = []
         for stem, is_frequent in zip(stems, frequent, strict=True):
             key = (url, language, stem, index_version)

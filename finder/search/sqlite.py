@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from finder.search import query
 from finder.search.backends import Backend, Filters
+from finder.search.cache import PerVersion, database_of
 
 # bm25 weight of each column: language tag, name, alternate names and keywords, summary, body (the service id
 # column is not indexed).
@@ -22,32 +22,19 @@ def language_token(language: str) -> str:
     return f"zzlang{language.replace('-', '')}"
 
 
-class DocumentServices:
+class DocumentServices(PerVersion[dict[int, str]]):
     """Which service each document of a language belongs to, per database and index version.
 
     Reading a match's service id from the full-text table costs a lookup in its content table per match; its
     rowid (the document's id) comes free with the match. For a broad query of thousands of matches that lookup
     was most of the time, so the mapping is kept in memory and reloaded when the index changes."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[str, dict[int, str]]] = {}
-
     def get(self, session: Session, language: str, index_version: str) -> dict[int, str]:
-        key = (session.get_bind().url.render_as_string(hide_password=True), language)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == index_version:
-            return entry[1]
-        services = dict(
-            session.execute(
-                text("SELECT id, service_id FROM search_documents WHERE language = :language"), {"language": language}
-            )
-            .tuples()
-            .all()
-        )
-        with self._lock:
-            self._entries[key] = (index_version, services)
-        return services
+        def load() -> dict[int, str]:
+            statement = text("SELECT id, service_id FROM search_documents WHERE language = :language")
+            return dict(session.execute(statement, {"language": language}).tuples().all())
+
+        return self.kept((database_of(session), language), index_version, load)
 
 
 _document_services = DocumentServices()

@@ -6,7 +6,6 @@ vocabulary/, cached per process and reloaded when its version token (finder.cata
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from finder.catalogue import version
 from finder.catalogue.models import LifeEvent, Service
+from finder.search.cache import PerVersion, database_of
 from finder.search.models import BestBet, LifeEventPhrase, SearchWord, SynonymRule
 from finder.search.text import is_stop_word, language_of, stem, terms, words
 
@@ -133,24 +133,13 @@ def _load(session: Session, language: str, default_language: str) -> Vocabulary:
     return vocabulary
 
 
-class VocabularyCache:
+class VocabularyCache(PerVersion[Vocabulary]):
     """Per-process cache of each language's vocabulary, checked against the database's version tokens."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[tuple[str, str], Vocabulary]] = {}
 
     def get(self, session: Session, language: str, default_language: str, versions: tuple[str, str]) -> Vocabulary:
         """The language's vocabulary as of `versions` (the index's and vocabulary's tokens), loaded again when
         they move."""
-        key = (session.get_bind().url.render_as_string(hide_password=True), language)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == versions:
-            return entry[1]
-        vocabulary = _load(session, language, default_language)
-        with self._lock:
-            self._entries[key] = (versions, vocabulary)
-        return vocabulary
+        return self.kept((database_of(session), language), versions, lambda: _load(session, language, default_language))
 
 
 # Editing -----------------------------------------------------------------------------------------------------
