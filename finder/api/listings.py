@@ -9,7 +9,6 @@ language. An edit gives the catalogue a new version in its own transaction, so n
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Flask, current_app
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from finder import catalogue
 from finder.catalogue import Agency, Category, LifeEvent, localised
 from finder.search import ResultCache
+from finder.search.cache import PerVersion
 
 # Listings kept per process (about 1 KB each): a national catalogue's services in a few languages.
 LISTINGS_KEPT = 20_000
@@ -32,8 +32,8 @@ class Listings:
 
     def __init__(self, max_listings: int = LISTINGS_KEPT) -> None:
         self._listings: ResultCache[dict[str, Any]] = ResultCache(max_listings)
-        self._lock = threading.Lock()
-        self._names: dict[tuple[str, str], Names] = {}
+        # Per language, for the current catalogue version only.
+        self._names: PerVersion[Names] = PerVersion()
 
     def services(self, session: Session, service_ids: list[str], language: str, version: str) -> list[dict[str, Any]]:
         """The HSDS listings of these published services in this order (a service no longer published is left
@@ -73,23 +73,16 @@ class Listings:
         return result
 
     def _names_of(self, session: Session, language: str, default_language: str, version: str | None) -> Names:
-        kept = self._names.get((version, language)) if version else None
-        if kept is not None:
-            return kept
-        names = {
-            facet: {
-                row.id: (row.slug, localised(row, "name", language, default_language).value)
-                for row in session.scalars(select(model))
+        def load() -> Names:
+            return {
+                facet: {
+                    row.id: (row.slug, localised(row, "name", language, default_language).value)
+                    for row in session.scalars(select(model))
+                }
+                for facet, model in FACET_MODELS.items()
             }
-            for facet, model in FACET_MODELS.items()
-        }
-        if not version:
-            return names
-        with self._lock:
-            # Only the current version's are worth keeping.
-            self._names = {key: value for key, value in self._names.items() if key[0] == version}
-            self._names[(version, language)] = names
-        return names
+
+        return self._names.kept(language, version, load) if version else load()
 
 
 def listings() -> Listings:

@@ -3,8 +3,9 @@ the primary, else the primary.
 
 A replica may lag behind the primary; its version tokens (finder.catalogue.version) say how far it has got. A
 request reads the catalogue from the replica only when the replica's tokens are the ones the primary gives for this
-request (the catalogue's and the search's alike), so a publication shows at once whatever the lag, and a replica that cannot be reached is logged and passed over. Without a replica
-nothing is asked: the reads stay in the caller's session at no cost.
+request (the catalogue's and the search's alike), so a publication shows at once whatever the lag, and a replica
+that cannot be reached is logged and passed over. Without a replica nothing is asked: the reads stay in the
+caller's session at no cost.
 """
 
 from __future__ import annotations

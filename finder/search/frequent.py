@@ -120,7 +120,8 @@ class FrequentTerms:
         engine = session.get_bind()
         if not index_version or vocabulary.most_documents < PRELOAD_FROM or not isinstance(engine, Engine):
             return
-        key = (engine.url.render_as_string(hide_password=True), language)
+        url = cache.database_of(session)
+        key = (url, language)
         with self._lock:
             started = self._preloads.get(key)
             if started is not None and started[0] == index_version:
@@ -131,7 +132,7 @@ class FrequentTerms:
             stems = list(dict.fromkeys(stem_of(w, language) for w in frequent))
             thread = threading.Thread(
                 target=self._load_ahead,
-                args=(engine, backend, stems, language, index_version, facets),
+                args=(engine, url, backend, stems, language, index_version, facets),
                 name="finder-search-postings",
                 daemon=True,
             )
@@ -146,9 +147,15 @@ class FrequentTerms:
             thread.join()
 
     def _load_ahead(
-        self, engine: Engine, backend: Backend, stems: list[str], language: str, index_version: str, facets: FacetIndex
+        self,
+        engine: Engine,
+        url: str,
+        backend: Backend,
+        stems: list[str],
+        language: str,
+        index_version: str,
+        facets: FacetIndex,
     ) -> None:
-        url = engine.url.render_as_string(hide_password=True)
         room = POSTINGS_KEPT // 2
         try:
             with Session(engine) as session:
