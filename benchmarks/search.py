@@ -7,16 +7,20 @@ vocabulary, English and French text), indexes it, then prints:
 - index build time and database size;
 - the search call (finder.search.search): p50/p95/p99 latency and queries per second, and its floor: the same
   query terms as a bare FTS5 MATCH ranked by bm25 / a bare tsquery ranked by ts_rank, LIMIT 10. Twice:
-  * stream: queries drawn from a Zipf-like distribution, as traffic comes, after as many again of the same
-    traffic (not timed) so that the process's result cache is in the state it is in production; a repeated query
-    is answered from that cache (the share of repeats is printed);
-  * cold: each distinct query of the stream once, with the result cache emptied before each, so every call
+  * stream: queries drawn from a Zipf-like distribution, as traffic comes, after 600 of the same traffic (not
+    timed) so that the process's result cache is in the state it is in production; a repeated query is answered
+    from that cache (the repeats are printed). Three streams of new queries, one after the other;
+  * cold: each distinct query of the first stream once, with the result cache emptied before each, so every call
     computes its results (what is kept per index version stays warm as in production: the vocabulary, the
     facets, the candidates' names, the hits shown, the frequent words' postings, which the benchmark lets the
     process finish loading ahead after the warm-up);
-- the HTTP endpoint (GET /api/v1/services?search=...) through gunicorn, and its floor: a bare Flask endpoint
-  returning a constant, on the same server settings.
-Figures are medians of what this machine does while other work shares it: read them as ratios to the floors.
+- the HTTP endpoint (GET /api/v1/services?search=...) through gunicorn (the project's settings, 2 workers of one
+  thread), and its floor: a bare Flask endpoint returning a constant, on the same server settings. The client
+  keeps one connection, which gunicorn keeps with one worker: that worker gets the same warm-up and the same
+  streams as the call, each stream timed right before or after the call's (alternately), so the two are compared
+  on the same queries in the same state.
+Each stream figure is the median of the three streams'; the HTTP ratio is printed for each stream too. Figures are
+what this machine does while other work shares it: read them as ratios to the floors.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ LANGUAGES = ("en", "fr")
 QUERIES = 300
 # Traffic before the timed stream, so the result cache is in a steady state when it is measured.
 WARM_UP_QUERIES = 600
+# Timed streams, each of new queries; every figure is the median of the rounds' (a p95 of 300 samples moves a lot
+# from one stream to the next on a shared machine).
+ROUNDS = 3
 
 EN_WORDS = (
     "apply renew register passport licence driving certificate birth death marriage benefit pension tax "
@@ -161,6 +168,15 @@ def time_calls(calls) -> dict[str, float]:
     return percentiles(samples)
 
 
+def median_of(figures: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds."""
+    return {name: statistics.median(f[name] for f in figures) for name in figures[0]}
+
+
+def in_ms(figures: dict[str, float]) -> dict[str, float]:
+    return {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in figures.items()}
+
+
 def floor_statement(backend: str, query: str) -> tuple[str, dict]:
     """The floor of a query: its terms as a bare full-text match, ranked, LIMIT 10."""
     stems = terms(query, "en")
@@ -199,6 +215,9 @@ def gunicorn(app_spec: str, env: dict[str, str]):
             "2",
             "--threads",
             "1",
+            # The client's one connection stays with one worker for the whole run, however long a round takes.
+            "--keep-alive",
+            "3600",
             "--log-level",
             "warning",
             app_spec,
@@ -219,7 +238,9 @@ def gunicorn(app_spec: str, env: dict[str, str]):
         process.wait(timeout=20)
 
 
-def time_http(port: int, paths: list[str], warm_up: list[str]) -> dict[str, float]:
+@contextlib.contextmanager
+def http_client(port: int):
+    """A GET-maker on one kept-alive connection (gunicorn keeps it with the worker that accepted it)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def get(path: str):
@@ -232,11 +253,10 @@ def time_http(port: int, paths: list[str], warm_up: list[str]) -> dict[str, floa
 
         return call
 
-    for path in warm_up:
-        get(path)()
-    result = time_calls(get(p) for p in paths)
-    connection.close()
-    return result
+    try:
+        yield lambda path: get(path)
+    finally:
+        connection.close()
 
 
 def database_size(app, backend: str, url: str) -> int:
@@ -263,15 +283,16 @@ def run(backend: str, size: int, folder: Path) -> dict:
             with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.execute(text("VACUUM ANALYZE"))
 
-        warm_up, queries = make_queries(rng, WARM_UP_QUERIES), make_queries(rng, QUERIES)
-        distinct = list(dict.fromkeys(queries))
+        warm_up = make_queries(rng, WARM_UP_QUERIES)
+        rounds = [make_queries(rng, QUERIES) for _ in range(ROUNDS)]
         seen = {normal_form(q) for q in warm_up}
-        repeats = 0
-        for q in queries:
-            repeats += normal_form(q) in seen
-            seen.add(normal_form(q))
+        repeats = []
+        for queries in rounds:
+            repeats.append(sum(normal_form(q) in seen for q in queries))
+            seen.update(normal_form(q) for q in queries)
+        distinct = list(dict.fromkeys(rounds[0]))
 
-        def ask(session, q: str, cold: bool):
+        def ask(session, q: str, cold: bool = False):
             def call():
                 if cold:
                     search.forget_results()
@@ -279,41 +300,56 @@ def run(backend: str, size: int, folder: Path) -> dict:
 
             return call
 
-        with database.sessions() as session:
+        def floor_of(session, asked: list[str]) -> dict[str, float]:
+            return time_calls(
+                (lambda s=s, p=p: session.execute(text(s), p).all())
+                for s, p in (floor_statement(backend, q) for q in asked)
+            )
+
+        def api(q: str) -> str:
+            return f"/api/v1/services?search={quote_plus(q)}&per_page=10"
+
+        env = {"FINDER_DATABASE_URL": url, "FINDER_SECRET_KEY": "bench", "FINDER_LANGUAGES": ",".join(LANGUAGES)}
+        call, floor, endpoint = [], [], []
+        with gunicorn("wsgi:app", env) as port, http_client(port) as get, database.sessions() as session:
+            # The same traffic first for the call (in this process) and for the endpoint (one connection, so one
+            # worker), so that what each keeps is in the same state.
             for q in warm_up:
                 search.search(session, search.SearchRequest(text=q, language="en"))
+                get(api(q))()
             # A process that has run a while: the frequent words' postings it loads ahead are loaded.
             search.wait_for_loading()
-            call = time_calls(ask(session, q, cold=False) for q in queries)
+            for number, queries in enumerate(rounds):
+                # Each round's queries are new to both; which of the two meets them first alternates, since the
+                # first warms the database's pages for the second.
+                measured = [(call, [ask(session, q) for q in queries]), (endpoint, [get(api(q)) for q in queries])]
+                for figures, calls in measured if number % 2 == 0 else reversed(measured):
+                    figures.append(time_calls(calls))
+                floor.append(floor_of(session, queries))
             cold = time_calls(ask(session, q, cold=True) for q in distinct)
-            floor, floor_cold = (
-                time_calls(
-                    (lambda s=s, p=p: session.execute(text(s), p).all())
-                    for s, p in (floor_statement(backend, q) for q in asked)
-                )
-                for asked in (queries, distinct)
-            )
-        env = {"FINDER_DATABASE_URL": url, "FINDER_SECRET_KEY": "bench", "FINDER_LANGUAGES": ",".join(LANGUAGES)}
-        paths = [f"/api/v1/services?search={quote_plus(q)}&per_page=10" for q in queries]
-        with gunicorn("wsgi:app", env) as port:
-            # The same traffic first as for the call, so the workers' result caches are as warm.
-            endpoint = time_http(port, paths, [f"/api/v1/services?search={quote_plus(q)}&per_page=10" for q in warm_up])
-        with gunicorn("benchmarks.bare_flask:app", env) as port:
-            bare = time_http(port, ["/constant"] * len(paths), ["/constant"] * 20)
+            floor_cold = floor_of(session, distinct)
+        with gunicorn("benchmarks.bare_flask:app", env) as port, http_client(port) as get:
+            for _ in range(20):
+                get("/constant")()
+            bare = [time_calls(get("/constant") for _ in range(QUERIES)) for _ in range(ROUNDS)]
         result = {
             "backend": backend,
             "services": size,
             "index_build_s": round(build_seconds, 2),
             "database_mb": round(database_size(app, backend, url) / 1e6, 1),
-            "queries": len(queries),
+            "rounds": ROUNDS,
+            "queries": QUERIES,
             "repeats": repeats,
             "distinct": len(distinct),
-            "search_call_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in call.items()},
-            "floor_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in floor.items()},
-            "search_cold_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in cold.items()},
-            "floor_cold_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in floor_cold.items()},
-            "http_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in endpoint.items()},
-            "bare_flask_ms": {k: round(v * 1000, 2) if k != "qps" else round(v) for k, v in bare.items()},
+            "search_call_ms": in_ms(median_of(call)),
+            "floor_ms": in_ms(median_of(floor)),
+            "search_cold_ms": in_ms(cold),
+            "floor_cold_ms": in_ms(floor_cold),
+            "http_ms": in_ms(median_of(endpoint)),
+            "bare_flask_ms": in_ms(median_of(bare)),
+            "http_ratio_by_round": [
+                round(e["p95"] / (c["p95"] + median_of(bare)["p95"]), 2) for e, c in zip(endpoint, call, strict=True)
+            ],
         }
         database.dispose()
         return result
@@ -334,11 +370,13 @@ def report(r: dict) -> str:
 
     return (
         f"{r['backend']:10} {r['services']:>7}  build {r['index_build_s']:7.1f} s  db {r['database_mb']:7.1f} MB"
-        f"  stream {r['queries']} queries, {r['repeats']} repeats; cold {r['distinct']} distinct\n"
+        f"  {r['rounds']} streams of {r['queries']} queries ({'/'.join(map(str, r['repeats']))} repeats);"
+        f" cold {r['distinct']} distinct\n"
         + line("call stream", call, floor)
         + line("call cold", cold, floor_cold)
         + f"  HTTP         p50 {http_['p50']:6.2f}  p95 {http_['p95']:6.2f}  p99 {http_['p99']:6.2f} ms  {http_['qps']:5d}/s"
         f"   bare Flask p95 {bare['p95']:5.2f} ms   p95 / (call + bare) {http_['p95'] / (call['p95'] + bare['p95']):4.2f}"
+        f" (rounds {' '.join(f'{x:.2f}' for x in r['http_ratio_by_round'])})"
     )
 
 

@@ -107,6 +107,15 @@ class Database:
         self.engine = make_engine(url)
         # Every session starts with a copy of this info (the search index uses it to follow changes).
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=session_info or {})
+        # Sessions that only read. On PostgreSQL their statements run in autocommit: no BEGIN and ROLLBACK round
+        # trips around them, and nothing lost, since at READ COMMITTED a transaction's statements share no snapshot
+        # either. SQLite's connections are in-process and keep the handling set up in make_engine.
+        reading = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
+        self.read_sessions = sessionmaker(reading, expire_on_commit=False, info=session_info or {})
         # Only for reads that can tell whether the replica has caught up (see finder.web.cache): it may lag.
         self.replica_engine = make_engine(replica_url) if replica_url else None
         self.replica_sessions = (
@@ -164,6 +173,13 @@ def request_session() -> Session:
     return g.db_session
 
 
+def read_request_session() -> Session:
+    """The current request's session for reads only (see Database.read_sessions), closed with the request."""
+    if "db_read_session" not in g:
+        g.db_read_session = database().read_sessions()
+    return g.db_read_session
+
+
 def replica_request_session() -> Session:
     """The current request's session on the read replica (on the primary when none is set), closed with the
     request. Reads only; the caller makes sure the replica has what it needs (finder.web.cache does)."""
@@ -176,7 +192,7 @@ def replica_request_session() -> Session:
 
 
 def close_request_session(_exc: BaseException | None = None) -> None:
-    for name in ("db_session", "db_replica_session"):
+    for name in ("db_session", "db_read_session", "db_replica_session"):
         session = g.pop(name, None)
         if session is not None:
             session.close()

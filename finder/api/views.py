@@ -11,7 +11,7 @@ from finder.api.listings import listings
 from finder.api.params import QueryParams
 from finder.api.problems import ApiProblem, bad_parameters, problem_response
 from finder.catalogue import version
-from finder.db import database, request_session
+from finder.db import database, read_request_session
 
 HSDS_VERSION = "3.0"
 HSDS_PROFILE = "https://docs.openreferral.org/en/v3.0/"
@@ -85,7 +85,7 @@ def services() -> Response:
     life_event = params.text("life_event", 120)
     channel = params.choice("channel", search.CHANNELS)
     params.check()
-    session = request_session()
+    session = read_request_session()
     if text is None and life_event is None and channel is None:
         exporter = catalogue.HsdsExporter(language)
         result = catalogue.published_services(
@@ -145,7 +145,7 @@ def service(service_id: str) -> Response:
     params = QueryParams(request.args)
     language = _language(params)
     params.check()
-    found = catalogue.published_service(request_session(), service_id)
+    found = catalogue.published_service(read_request_session(), service_id)
     if found is None:
         raise ApiProblem(404, "Not Found", f"No published service has the id {service_id!r}.")
     return _localised(jsonify(catalogue.HsdsExporter(language).service(found)), language)
@@ -157,7 +157,7 @@ def organizations() -> Response:
     page, per_page = _paging(params)
     language = _language(params)
     params.check()
-    result = catalogue.agencies(request_session(), page=page, per_page=per_page)
+    result = catalogue.agencies(read_request_session(), page=page, per_page=per_page)
     exporter = catalogue.HsdsExporter(language)
     return _localised(jsonify(_envelope(result, [exporter.organization(a) for a in result.items])), language)
 
@@ -167,7 +167,7 @@ def organization(organization_id: str) -> Response:
     params = QueryParams(request.args)
     language = _language(params)
     params.check()
-    found = catalogue.agency(request_session(), organization_id)
+    found = catalogue.agency(read_request_session(), organization_id)
     if found is None:
         raise ApiProblem(404, "Not Found", f"No organization has the id {organization_id!r}.")
     return _localised(jsonify(catalogue.HsdsExporter(language).organization(found)), language)

@@ -25,8 +25,9 @@ from finder.catalogue.models import (
 
 T = TypeVar("T")
 
-# What a listing needs (one-to-one fields, the agency, the online and email channels).
-LISTING_LOADING = (selectinload(Service.agency), selectinload(Service.channels))
+# What a listing needs (one-to-one fields, the agency, the online and email channels): the agency joined in, the
+# channels in one more statement.
+LISTING_LOADING = (joinedload(Service.agency), selectinload(Service.channels))
 # What a full record needs.
 # Each collection in one statement of its own; what a row points to (its agency, office, category) joined into
 # that statement rather than fetched by one more.

@@ -86,3 +86,26 @@ def test_a_search_asked_again_reads_only_the_version_tokens(demo_app, demo_clien
     # SQLite's transactions begin with a statement of ours (finder.db); PostgreSQL reads the tokens in autocommit.
     reads = [statement for statement in statements if statement != "BEGIN"]
     assert len(reads) == 1, "the result, its listings and the facets' names are kept until the catalogue changes"
+
+
+def test_a_search_reads_outside_any_transaction_on_postgresql(demo_app, demo_client):
+    """On PostgreSQL every statement of an API search (the tokens, the search, the listings) runs in autocommit: no
+    BEGIN and ROLLBACK round trips around them (finder.db: read sessions)."""
+    engine = demo_app.extensions["finder.db"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's connections are in the process: a transaction costs no round trip")
+    from psycopg.pq import TransactionStatus
+
+    statuses = []
+
+    def after(_connection, cursor, statement, *_args) -> None:
+        statuses.append((cursor.connection.info.transaction_status, statement))
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        body = demo_client.get("/api/v1/services?search=register+a+marriage&per_page=7").get_json()
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert body["contents"], "a search that lists services"
+    assert len(statuses) >= 3, "the tokens, the search and the listings were read"
+    assert [s for s, _ in statuses if s is not TransactionStatus.IDLE] == [], statuses
