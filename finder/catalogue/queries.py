@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from finder.catalogue.models import (
@@ -151,13 +151,17 @@ def related_services(session: Session, service: Service, limit: int = 5) -> list
     )
 
 
+# Built once, the ids bound as one expanding parameter: building the statement anew cost a fifth of loading a page.
+_BY_ID_FOR_LISTING = select(Service).where(Service.id.in_(bindparam("ids", expanding=True))).options(*LISTING_LOADING)
+
+
 def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
     """Published services, loaded for listing, in the order of the ids given."""
     # The status is checked here, not in SQL: given both conditions, SQLite's planner picks the status index and
     # reads every published service instead of the few primary keys asked for (4.3 ms against 0.7 ms at 3,000).
     found = {
         s.id: s
-        for s in session.scalars(select(Service).where(Service.id.in_(service_ids)).options(*LISTING_LOADING))
+        for s in session.scalars(_BY_ID_FOR_LISTING, {"ids": service_ids})
         if s.status is ServiceStatus.PUBLISHED
     }
     return [found[i] for i in service_ids if i in found]
