@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-from rapidfuzz import process
+import numpy as np
 from rapidfuzz.distance import OSA
 
 from finder.search.text import MAX_QUERY_WORDS, is_stop_word, language_of, stem, words
-from finder.search.vocabulary import Stems, Vocabulary
+from finder.search.vocabulary import Stems, Vocabulary, letter_counts
 
 # How much a word's commonness counts against one edit when choosing a correction (per factor of ten).
 FREQUENCY_WEIGHT = 0.75
@@ -118,16 +118,27 @@ def correct(word: str, vocabulary: Vocabulary) -> str | None:
         return None
     if word in vocabulary.corrections:
         return vocabulary.corrections[word]
-    # A word within k edits is at most k letters longer or shorter: only those lengths are compared, each with
-    # its own budget.
+    # A word within k edits is at most k letters longer or shorter, and its letters counted differ from the word's
+    # by at most 2k (vocabulary.letter_counts): only the known words passing both are compared, each with its own
+    # budget. The counts differ by len(a) + len(b) - 2 * (what they have in common), so only the classes of the
+    # word's own letters are read.
+    length = len(word)
+    start = int(np.searchsorted(vocabulary.lengths, length - 2, side="left"))
+    end = int(np.searchsorted(vocabulary.lengths, length + 2, side="right"))
+    lengths = vocabulary.lengths[start:end]
+    budgets = np.array([max_edits(n) for n in range(length + 3)])[np.maximum(lengths, length)]
+    own = letter_counts([word])[:, 0]
+    common = np.zeros(end - start, dtype=np.int64)
+    for letter_class in np.flatnonzero(own).tolist():
+        common += np.minimum(vocabulary.letters[letter_class, start:end], own[letter_class])
+    near = np.flatnonzero((np.abs(lengths - length) <= budgets) & (lengths + length - 2 * common <= 2 * budgets))
     found = []
-    for length in range(len(word) - 2, len(word) + 3):
-        budget = max_edits(max(length, len(word)))
-        if abs(length - len(word)) > budget or length not in vocabulary.by_length:
-            continue
-        known, places = vocabulary.by_length[length]
-        for w, distance, index in process.extract(word, known, scorer=OSA.distance, score_cutoff=budget, limit=50):
-            found.append((distance - FREQUENCY_WEIGHT * math.log10(1 + vocabulary.known.get(w, 0)), places[index], w))
+    for index, budget in zip((near + start).tolist(), budgets[near].tolist(), strict=True):
+        w = vocabulary.by_length[index]
+        distance = OSA.distance(word, w, score_cutoff=budget)
+        if distance <= budget:
+            weight = distance - FREQUENCY_WEIGHT * math.log10(1 + vocabulary.known.get(w, 0))
+            found.append((weight, int(vocabulary.places[index]), w))
     fixed = min(found)[2] if found else None
     if len(vocabulary.corrections) >= MAX_REMEMBERED_CORRECTIONS:
         vocabulary.corrections.clear()

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from importlib import resources
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,8 +68,12 @@ class Vocabulary:
     event_steps: dict[str, frozenset[str]] = field(default_factory=dict)
     # Derived once per load (see finish()) rather than on every search.
     sorted_known: list[str] = field(default_factory=list)
-    # Known words by length, each list in by_frequency order with each word's place in by_frequency.
-    by_length: dict[int, tuple[list[str], list[int]]] = field(default_factory=dict)
+    # For typo correction (query.correct): the known words ordered by length, then as in by_frequency; each one's
+    # length, place in by_frequency and letters counted (letter_counts), in arrays of the same order.
+    by_length: list[str] = field(default_factory=list)
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    places: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    letters: np.ndarray = field(default_factory=lambda: letter_counts([]))
     most_documents: int = 1
     # Typo corrections already worked out against this vocabulary: a query's words repeat far more than the
     # vocabulary changes.
@@ -82,12 +87,28 @@ class Vocabulary:
         """Derive what searches read from the words known."""
         self.by_frequency = sorted(self.known, key=lambda w: (-self.known[w], w))
         self.sorted_known = sorted(self.known)
-        self.by_length = {}
-        for place, word in enumerate(self.by_frequency):
-            bucket = self.by_length.setdefault(len(word), ([], []))
-            bucket[0].append(word)
-            bucket[1].append(place)
+        order = sorted(range(len(self.by_frequency)), key=lambda place: (len(self.by_frequency[place]), place))
+        self.by_length = [self.by_frequency[place] for place in order]
+        self.lengths = np.array([len(word) for word in self.by_length], dtype=np.int64)
+        self.places = np.array(order, dtype=np.int64)
+        self.letters = letter_counts(self.by_length)
         self.most_documents = max(self.known.values(), default=1)
+
+
+# Characters are counted in this many classes (a code point's remainder by it): see letter_counts.
+LETTER_CLASSES = 32
+
+
+def letter_counts(words: list[str]) -> np.ndarray:
+    """The words' characters counted by class: a row per class, a column per word. One edit changes a word's counts
+    by at most two in all (a substitution takes one from a class and adds one to another), so words whose counts
+    differ by more than twice an edit budget are beyond it; characters sharing a class only make the difference
+    smaller, so no word within the budget is missed."""
+    counts = np.zeros((LETTER_CLASSES, len(words)), dtype=np.int16)
+    columns = np.repeat(np.arange(len(words)), [len(word) for word in words])
+    classes = np.fromiter((ord(c) % LETTER_CLASSES for word in words for c in word), dtype=np.int64, count=len(columns))
+    np.add.at(counts, (classes, columns), 1)
+    return counts
 
 
 def _load(session: Session, language: str, default_language: str) -> Vocabulary:
