@@ -151,8 +151,15 @@ def related_services(session: Session, service: Service, limit: int = 5) -> list
     )
 
 
-# Built once, the ids bound as one expanding parameter: building the statement anew cost a fifth of loading a page.
-_BY_ID_FOR_LISTING = select(Service).where(Service.id.in_(bindparam("ids", expanding=True))).options(*LISTING_LOADING)
+# A listing's services by id, in one statement built once (its ids bound as one expanding parameter): the agency
+# and the channels joined in. A page of ten took half the CPU that loading the channels in a statement of their own
+# did (SQLAlchemy's selectin loading), and building the statement anew cost a fifth more. Pages with a LIMIT keep
+# LISTING_LOADING: joining a collection there would make the database page over channels, not services.
+_BY_ID_FOR_LISTING = (
+    select(Service)
+    .where(Service.id.in_(bindparam("ids", expanding=True)))
+    .options(joinedload(Service.agency), joinedload(Service.channels))
+)
 
 
 def published_services_by_id(session: Session, service_ids: list[str]) -> list[Service]:
@@ -161,7 +168,7 @@ def published_services_by_id(session: Session, service_ids: list[str]) -> list[S
     # reads every published service instead of the few primary keys asked for (4.3 ms against 0.7 ms at 3,000).
     found = {
         s.id: s
-        for s in session.scalars(_BY_ID_FOR_LISTING, {"ids": service_ids})
+        for s in session.scalars(_BY_ID_FOR_LISTING, {"ids": service_ids}).unique()
         if s.status is ServiceStatus.PUBLISHED
     }
     return [found[i] for i in service_ids if i in found]
