@@ -126,7 +126,7 @@ def correct(word: str, vocabulary: Vocabulary) -> str | None:
     start = int(np.searchsorted(vocabulary.lengths, length - 2, side="left"))
     end = int(np.searchsorted(vocabulary.lengths, length + 2, side="right"))
     lengths = vocabulary.lengths[start:end]
-    budgets = np.array([max_edits(n) for n in range(length + 3)])[np.maximum(lengths, length)]
+    budgets = np.array([max_edits(n) for n in range(length, length + 3)])[np.maximum(lengths, length) - length]
     own = letter_counts([word])[:, 0]
     common = np.zeros(end - start, dtype=np.int64)
     for letter_class in np.flatnonzero(own).tolist():
