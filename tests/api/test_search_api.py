@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 
 from finder.catalogue.models import Service
@@ -94,8 +95,6 @@ def test_a_search_reads_outside_any_transaction_on_postgresql(demo_app, demo_cli
     engine = demo_app.extensions["finder.db"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's connections are in the process: a transaction costs no round trip")
-    from psycopg.pq import TransactionStatus
-
     statuses = []
 
     def after(_connection, cursor, statement, *_args) -> None:
