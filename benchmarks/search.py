@@ -254,7 +254,7 @@ def http_client(port: int):
         return call
 
     try:
-        yield lambda path: get(path)
+        yield get
     finally:
         connection.close()
 
