@@ -1,10 +1,12 @@
 """What a page of API search results lists, kept per process until the catalogue changes.
 
 A search itself takes a millisecond or two; listing its page took more: each service loaded with its agency and
-channels and turned into its HSDS listing, and the facet values' names read again. Both are the same for every
-request until the catalogue's version changes (finder.catalogue.version), so each process keeps them under that
-version: a listing per service and language, and the names of the agencies, categories and life events per
-language. An edit gives the catalogue a new version in its own transaction, so no process lists an old record.
+channels and turned into its HSDS listing, and the facet values' names read again. The index keeps each service's
+listing with its document (finder.search.listings), so a page's are read as ten rows; and both the listings and
+the names are the same for every request until the catalogue's version changes (finder.catalogue.version), so each
+process keeps them under that version: a listing per service and language, and the names of the agencies,
+categories and life events per language. An edit gives the catalogue a new version in its own transaction, so no
+process lists an old record.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder import catalogue
+from finder import catalogue, search
 from finder.catalogue import Agency, Category, LifeEvent, localised
-from finder.search import ResultCache
 from finder.search.cache import PerVersion
 
 # Listings kept per process (about 1 KB each): a national catalogue's services in a few languages.
@@ -31,7 +32,7 @@ class Listings:
     """The per-process store of listings and facet names (one per application: `listings()`)."""
 
     def __init__(self, max_listings: int = LISTINGS_KEPT) -> None:
-        self._listings: ResultCache[dict[str, Any]] = ResultCache(max_listings)
+        self._listings: search.ResultCache[dict[str, Any]] = search.ResultCache(max_listings)
         # Per language, for the current catalogue version only.
         self._names: PerVersion[Names] = PerVersion()
 
@@ -41,10 +42,16 @@ class Listings:
         found = {i: self._listings.get((version, language, i)) for i in service_ids}
         missing = [i for i, listing in found.items() if listing is None]
         if missing:
-            exporter = catalogue.HsdsExporter(language)
-            for service in catalogue.published_services_by_id(session, missing):
-                found[service.id] = listing = exporter.service_listing(service)
-                self._listings.put((version, language, service.id), listing, 1)
+            read = search.listings(session, missing, language)
+            # A language the index does not keep, or documents not reindexed since migration 0014.
+            unread = [i for i in missing if i not in read]
+            if unread:
+                exporter = catalogue.HsdsExporter(language)
+                for service in catalogue.published_services_by_id(session, unread):
+                    read[service.id] = exporter.service_listing(service)
+            for service_id, listing in read.items():
+                found[service_id] = listing
+                self._listings.put((version, language, service_id), listing, 1)
         return [found[i] for i in service_ids if found[i] is not None]
 
     def facets(

@@ -428,6 +428,20 @@ def _filters(session: Session, request: SearchRequest) -> Filters:
     )
 
 
+# Built once, the ids bound as one expanding parameter (see _HITS).
+_LISTINGS = select(SearchDocument.service_id, SearchDocument.listing).where(
+    SearchDocument.language == bindparam("language"), SearchDocument.service_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def listings(session: Session, service_ids: list[str], language: str) -> dict[str, dict]:
+    """The HSDS listings the index keeps of these published services in a language, by id (see
+    SearchDocument.listing). Only the index's languages have them, exactly as asked ("fr", not "fr-CA"); a service
+    whose documents were not reindexed since listings were kept is left out."""
+    rows = session.connection().execute(_LISTINGS, {"language": language, "ids": service_ids})
+    return {sid: listing for sid, listing in rows if listing is not None}
+
+
 def forget_results() -> None:
     """Drop the results this process keeps (the next searches are computed afresh; what is kept per index version,
     as the vocabulary, the facets and the hits shown, stays)."""
@@ -468,6 +482,7 @@ __all__ = [
     "add_synonym_rule",
     "configure",
     "forget_results",
+    "listings",
     "rebuild",
     "search",
     "seed_vocabulary",

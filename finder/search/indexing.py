@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from finder.catalogue import version
+from finder.catalogue.import_export.hsds import HsdsExporter
 from finder.catalogue.models import (
     Agency,
     Category,
@@ -117,8 +118,10 @@ def _reindex_chunk(session, backend, settings: SearchSettings, service_ids: list
             selectinload(Service.categories).selectinload(ServiceCategory.category),
             selectinload(Service.life_events).selectinload(ServiceLifeEvent.life_event),
             selectinload(Service.documents),
+            selectinload(Service.channels),
         )
     ).all()
+    exporters = {language: HsdsExporter(language) for language in settings.languages}
     rows, texts = [], []
     for service in services:
         for language in settings.languages:
@@ -135,6 +138,7 @@ def _reindex_chunk(session, backend, settings: SearchSettings, service_ids: list
                     "name_keys": names,
                     "words": document_words,
                     "popularity": popularity.get(service.id, 0.0),
+                    "listing": exporters[language].service_listing(service),
                 }
             )
             texts.append(

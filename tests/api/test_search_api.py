@@ -6,9 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event
+from sqlalchemy import event, update
 
+from finder import catalogue
+from finder.api import listings
 from finder.catalogue.models import Service
+from finder.search.models import SearchDocument
 
 # Its tests log usage events: a copy of the demo database of its own.
 pytestmark = pytest.mark.writes_demo
@@ -74,6 +77,42 @@ def test_listings_and_facet_names_follow_an_edit_at_once(demo_app, demo_client):
     listing, agency_names = asked()
     assert listing["wait_time"] == "Ten working days"
     assert listing["organization"]["name"] == agency_names[agency_id] == "Passport Office (renamed)"
+
+
+def _exported(demo_app, service_ids: list[str], language: str) -> list[dict]:
+    """The services' HSDS listings as the catalogue exports them."""
+    with demo_app.extensions["finder.db"].sessions() as session:
+        exporter = catalogue.HsdsExporter(language)
+        return [exporter.service_listing(s) for s in catalogue.published_services_by_id(session, service_ids)]
+
+
+def test_a_page_of_results_is_listed_from_the_index(demo_app, demo_client, monkeypatch):
+    """Each result's listing is read with its search document, not rebuilt from the service, its agency and its
+    channels; it is the listing the catalogue exports, in the language asked."""
+    paths = ["/api/v1/services?search=register+a+birth&per_page=5", "/api/v1/services?search=naissance&lang=fr"]
+    expected = []
+    for path in paths:
+        ids = [item["id"] for item in demo_client.get(path).get_json()["contents"]]
+        expected.append(_exported(demo_app, ids, "fr" if "lang=fr" in path else "en"))
+    assert all(expected)
+    demo_app.extensions["finder.api.listings"] = listings.Listings()
+
+    def refused(*_args):
+        raise AssertionError("a service was loaded from the catalogue to list it")
+
+    monkeypatch.setattr(catalogue, "published_services_by_id", refused)
+    assert [demo_client.get(path).get_json()["contents"] for path in paths] == expected
+
+
+def test_a_listing_the_index_does_not_keep_comes_from_the_catalogue(demo_app, demo_client):
+    """Documents indexed before listings were kept (migration 0014) hold none, and a language tag the index does
+    not know ("fr-CA") has none: those pages are listed from the catalogue, the same as ever."""
+    with demo_app.extensions["finder.db"].transaction() as session:
+        session.execute(update(SearchDocument).values(listing=None))
+    for language in ("en", "fr-CA"):
+        contents = demo_client.get(f"/api/v1/services?search=passport&lang={language}").get_json()["contents"]
+        assert contents
+        assert contents == _exported(demo_app, [item["id"] for item in contents], language)
 
 
 def test_a_search_asked_again_reads_only_the_version_tokens(demo_app, demo_client):

@@ -110,6 +110,34 @@ def test_renaming_an_agency_reindexes_its_services(db, tmp_path):
     assert set(_slugs(db, "seaside")) == {"bins", "parking"}
 
 
+def test_each_document_keeps_its_service_listing_as_edited(db, tmp_path):
+    """A document's listing (what the API lists among results) is the catalogue's HSDS listing of its service in its
+    language, after edits to the service, its channels and its agency."""
+    from finder.catalogue import HsdsExporter
+    from finder.catalogue.models import Agency, ChannelKind, DeliveryChannel
+
+    _load(db, tmp_path)
+    with db.transaction() as session:
+        bins = session.scalar(select(Service).where(Service.slug == "bins"))
+        bins.channels.append(
+            DeliveryChannel(id="bins-online", kind=ChannelKind.ONLINE, value="https://council.example/bins")
+        )
+    with db.transaction() as session:
+        session.scalar(select(Agency).where(Agency.slug == "council")).website = "https://council.example"
+    with db.sessions() as session:
+        documents = session.scalars(select(SearchDocument).order_by(SearchDocument.id)).all()
+        assert {(d.service_id, d.language) for d in documents} >= {
+            (s.id, language) for s in session.scalars(select(Service)) for language in ("en", "fr")
+        }
+        for document in documents:
+            service = session.get(Service, document.service_id)
+            assert document.listing == HsdsExporter(document.language).service_listing(service)
+        listed = {d.language: d.listing for d in documents if d.service_id == bins.id}
+    assert listed["en"]["url"] == "https://council.example/bins"
+    assert listed["fr"]["name"] == "Commander un bac de recyclage"
+    assert listed["en"]["organization"]["website"] == "https://council.example"
+
+
 def test_a_new_synonym_changes_results_immediately(db, tmp_path):
     _load(db, tmp_path)
     assert _slugs(db, "wheelie") == []
