@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from finder import logs, search
 from finder.config import ConfigError, Settings, load_settings
 from finder.db import Database, close_request_session
+from finder.json_responses import JSONProvider
 
 log = logging.getLogger(__name__)
 # The Babel catalogues of the user interface (compiled to .mo by bin/setup).
@@ -46,8 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # The debugger runs code typed into an error page: never on a public server.
         raise ConfigError("Debug mode must be off when FINDER_ENV=production.")
     logs.init_app(app, settings.log_format)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json = JSONProvider(app)
     if settings.proxy_fix:
         # Behind N reverse proxies, trust their X-Forwarded-* headers for the scheme, host and client address.
         app.wsgi_app = ProxyFix(
