@@ -115,6 +115,7 @@ def services() -> Response:
                 modified_after=modified_after,
                 page=page,
                 per_page=per_page,
+                hits=False,
             ),
             versions=tokens,
         )
@@ -129,7 +130,7 @@ def services() -> Response:
                 language=language,
                 query=text,
                 result_count=found.total,
-                top_service_id=found.hits[0].service_id if found.hits else None,
+                top_service_id=found.service_ids[0] if found.service_ids else None,
             )
         )
     catalogue_version = tokens.get(version.CATALOGUE, "")

@@ -75,6 +75,9 @@ class SearchRequest:
     per_page: int = 10
     # Callers that do not show facet counts (SMS) need not have them counted.
     facets: bool = True
+    # Callers that list the services their own way (the API, from the HSDS listings the index keeps) need only their
+    # ids, not the hits read for them.
+    hits: bool = True
 
     def __post_init__(self) -> None:
         # Callers validate what people send; this guards the engine against a caller's slip.
@@ -104,10 +107,8 @@ class SearchResults:
     suggestion: str | None = None
     life_events: list[str] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def service_ids(self) -> list[str]:
-        return [hit.service_id for hit in self.hits]
+    # The page's services, best first: those of the hits, or without hits (SearchRequest.hits) the page's ids alone.
+    service_ids: list[str] = field(default_factory=list)
 
 
 def search(session: Session, request: SearchRequest, versions: version.Versions | None = None) -> SearchResults:
@@ -132,6 +133,7 @@ def search(session: Session, request: SearchRequest, versions: version.Versions 
         request.page,
         request.per_page,
         request.facets,
+        request.hits,
         searched_at,
     )
     kept = _results.get(key)
@@ -142,6 +144,7 @@ def search(session: Session, request: SearchRequest, versions: version.Versions 
     return replace(
         kept,
         hits=list(kept.hits),
+        service_ids=list(kept.service_ids),
         life_events=list(kept.life_events),
         facets={name: dict(values) for name, values in kept.facets.items()},
     )
@@ -226,8 +229,10 @@ def _search(
 
     start = (request.page - 1) * request.per_page
     page_ids = ordered[start : start + request.per_page]
+    hits = _hits(session, page_ids, scores, request.language, default_language, versions[0]) if request.hits else []
     return SearchResults(
-        hits=_hits(session, page_ids, scores, request.language, default_language, versions[0]),
+        hits=hits,
+        service_ids=[hit.service_id for hit in hits] if request.hits else page_ids,
         total=results.bit_count(),
         page=request.page,
         per_page=request.per_page,

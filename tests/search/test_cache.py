@@ -7,7 +7,7 @@ import random
 
 import pytest
 from rapidfuzz.distance import OSA
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from finder import search
 from finder.catalogue.models import Service
@@ -63,6 +63,26 @@ def test_facets_can_be_left_uncounted(demo_app):
         uncounted = search.search(session, _request("certificate", facets=False))
     assert counted.facets and uncounted.facets == {}
     assert (uncounted.hits, uncounted.total) == (counted.hits, counted.total)
+
+
+def test_a_search_can_give_its_page_without_hits(db, tmp_path):
+    """A caller that lists services its own way (the API) gets the same page as ids, and no hit is read for it."""
+    _load(db, tmp_path)  # a new index: no hit of it is kept yet
+    statements = []
+
+    def executed(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with db.sessions() as session:
+        event.listen(db.engine, "before_cursor_execute", executed)
+        try:
+            bare = search.search(session, _request("parking permit", hits=False))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", executed)
+        full = search.search(session, _request("parking permit"))
+    assert bare.hits == [] and bare.service_ids
+    assert (bare.service_ids, bare.total, bare.facets) == ([h.service_id for h in full.hits], full.total, full.facets)
+    assert not [s for s in statements if "JOIN agencies" in s], "no hit read"
 
 
 def test_an_edit_committed_elsewhere_shows_in_the_next_search(db, tmp_path):
