@@ -18,6 +18,7 @@ from wtforms import (
     FormField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -82,8 +83,11 @@ class RoleForm(FlaskForm):
     role = SelectField(_("Role"), choices=[])
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(Role.AGENCY_EDITOR.value, _("Editor")), (Role.AGENCY_ADMIN.value, _("Administrator"))]
+def role_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(Role.AGENCY_EDITOR.value, _("Editor")),
+        SelectChoice(Role.AGENCY_ADMIN.value, _("Administrator")),
+    ]
 
 
 class TokenForm(FlaskForm):
@@ -157,11 +161,11 @@ class ChannelForm(Form):
     kind = SelectField(
         _("Kind"),
         choices=[
-            ("", "-"),
-            ("online", _("Online")),
-            ("phone", _("Phone")),
-            ("sms", _("SMS")),
-            ("email", _("Email")),
+            SelectChoice("", "-"),
+            SelectChoice("online", _("Online")),
+            SelectChoice("phone", _("Phone")),
+            SelectChoice("sms", _("SMS")),
+            SelectChoice("email", _("Email")),
         ],
         validate_choice=False,  # checked with the value below, where a blank row is allowed
     )
@@ -367,8 +371,9 @@ DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
-def day_choices() -> list[tuple[str, str]]:
-    return list(zip(DAYS, (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")), strict=True))
+def day_choices() -> list[SelectChoice]:
+    labels = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+    return [SelectChoice(day, label) for day, label in zip(DAYS, labels, strict=True)]
 
 
 class HoursForm(Form):

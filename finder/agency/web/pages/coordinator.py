@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from finder import agency, catalogue, search
 from finder.agency import Action, ApplicationStatus, InvalidInput
@@ -114,8 +115,8 @@ def audit_log():
     return page("audit.html", events=events, total=total, number=number, per_page=PER_PAGE, kind=kind)
 
 
-def _language_choices() -> list[tuple[str, str]]:
-    return [(code, autonym(code)) for code in current_app.config["FINDER"].languages]
+def _language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, autonym(code)) for code in current_app.config["FINDER"].languages]
 
 
 @blueprint.route("/vocabulary", methods=["GET", "POST"])

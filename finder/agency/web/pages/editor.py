@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import or_, select
+from wtforms import SelectChoice
 
 from finder import agency
 from finder.agency import Action, InvalidInput, WorkflowError
@@ -171,12 +172,14 @@ def _field_name(pointer: str) -> str:
 
 def _choices(form, agency_row: Agency) -> None:
     session = request_session()
-    form.categories.choices = [(c.slug, c.name) for c in session.scalars(select(Category).order_by(Category.name))]
-    form.life_events.choices = [(e.slug, e.name) for e in session.scalars(select(LifeEvent).order_by(LifeEvent.name))]
+    categories = session.scalars(select(Category).order_by(Category.name))
+    form.categories.choices = [SelectChoice(c.slug, c.name) for c in categories]
+    life_events = session.scalars(select(LifeEvent).order_by(LifeEvent.name))
+    form.life_events.choices = [SelectChoice(e.slug, e.name) for e in life_events]
     offices = session.scalars(
         select(Office).where(or_(Office.agency_id.is_(None), Office.agency_id == agency_row.id)).order_by(Office.name)
     )
-    office_choices = [("", "-"), *((o.slug, o.name) for o in offices)]
+    office_choices = [SelectChoice("", "-"), *(SelectChoice(o.slug, o.name) for o in offices)]
     for entry in form.offices.entries:
         entry.form.office.choices = office_choices
 
