@@ -26,7 +26,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
 from finder.catalogue import reads, version
-from finder.db import database, request_session
+from finder.db import database, read_request_session
 from finder.search import ResultCache
 from finder.search.models import BestBet, LifeEventPhrase, SynonymRule
 from finder.web.blueprint import base_url
@@ -84,12 +84,12 @@ class PageCache:
 
 def catalogue_session() -> Session:
     """Where the current page reads the catalogue: the read replica once it has caught up with the versions the
-    primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary."""
+    primary gave for this page, else (no replica, a lagging or unreachable one, no page being cached) the primary's
+    read session (finder.db.read_request_session: on PostgreSQL in autocommit, no BEGIN and ROLLBACK round trips
+    around a page's reads). Reads only: a page that writes does so in request_session()."""
     if "catalogue_session" not in g:
-        current = versions()
-        g.catalogue_session = (
-            request_session() if current is None else reads.catalogue_session(request_session(), lambda: current)
-        )
+        current, primary = versions(), read_request_session()
+        g.catalogue_session = primary if current is None else reads.catalogue_session(primary, lambda: current)
     return g.catalogue_session
 
 

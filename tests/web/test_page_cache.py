@@ -150,6 +150,30 @@ def test_a_results_page_reads_every_version_token_in_one_statement(catalogue, cl
     assert any("search_documents" in s for s in on_primary), "the search ran, with the tokens it was given"
 
 
+def test_pages_read_the_catalogue_outside_any_transaction_on_postgresql(catalogue, client):
+    """On PostgreSQL a results page and a service page read in autocommit (finder.db.read_request_session): no BEGIN
+    and ROLLBACK round trips around their reads."""
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy import event
+
+    engine = catalogue.extensions["finder.db"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's connections are in the process: a transaction costs no round trip")
+    statuses = []
+
+    def after(_connection, cursor, statement, *_args) -> None:
+        statuses.append((cursor.connection.info.transaction_status, " ".join(statement.split())[:80]))
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        assert "Renew a passport" in page(client, "/en/search?q=passport")
+        assert "Renew a passport" in page(client, "/en/services/passport")
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert any("search_documents" in s for _, s in statuses) and any("FROM services" in s for _, s in statuses)
+    assert [s for s in statuses if s[0] is not TransactionStatus.IDLE] == []
+
+
 def test_the_cache_keeps_only_so_many_pages(catalogue, client):
     catalogue.extensions["finder.web.pages"] = PageCache(max_pages=2)
     for query in ("passport", "renew", "visa"):
