@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event, select
 
 from finder import search
 from finder.catalogue import Agency, ChannelKind, Office, Service, ServiceStatus, version
@@ -153,9 +154,6 @@ def test_a_results_page_reads_every_version_token_in_one_statement(catalogue, cl
 def test_pages_read_the_catalogue_outside_any_transaction_on_postgresql(catalogue, client):
     """On PostgreSQL a results page and a service page read in autocommit (finder.db.read_request_session): no BEGIN
     and ROLLBACK round trips around their reads."""
-    from psycopg.pq import TransactionStatus
-    from sqlalchemy import event
-
     engine = catalogue.extensions["finder.db"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's connections are in the process: a transaction costs no round trip")
