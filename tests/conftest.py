@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from finder import create_app, demo, migrations
@@ -90,6 +90,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("migrated_postgres")
     _empty_postgres(url)
     return url
+
+
+@contextmanager
+def executed(engine: Engine) -> Iterator[list[tuple[str, object]]]:
+    """Every statement the engine runs in the block, each with its connection's transaction status after it
+    (PostgreSQL's TransactionStatus; None on SQLite)."""
+    seen: list[tuple[str, object]] = []
+
+    def after(_connection, cursor, statement, *_args) -> None:
+        info = getattr(cursor.connection, "info", None)
+        seen.append((statement, getattr(info, "transaction_status", None)))
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
 
 
 def make_app(database_url: str, **overrides):

@@ -12,6 +12,7 @@ from finder import catalogue
 from finder.api import listings
 from finder.catalogue.models import Service
 from finder.search.models import SearchDocument
+from tests.conftest import executed
 
 # Its tests log usage events: a copy of the demo database of its own.
 pytestmark = pytest.mark.writes_demo
@@ -134,16 +135,8 @@ def test_a_search_reads_outside_any_transaction_on_postgresql(demo_app, demo_cli
     engine = demo_app.extensions["finder.db"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's connections are in the process: a transaction costs no round trip")
-    statuses = []
-
-    def after(_connection, cursor, statement, *_args) -> None:
-        statuses.append((cursor.connection.info.transaction_status, statement))
-
-    event.listen(engine, "after_cursor_execute", after)
-    try:
+    with executed(engine) as statements:
         body = demo_client.get("/api/v1/services?search=register+a+marriage&per_page=7").get_json()
-    finally:
-        event.remove(engine, "after_cursor_execute", after)
     assert body["contents"], "a search that lists services"
-    assert len(statuses) >= 3, "the tokens, the search and the listings were read"
-    assert [s for s, _ in statuses if s is not TransactionStatus.IDLE] == [], statuses
+    assert len(statements) >= 3, "the tokens, the search and the listings were read"
+    assert [s for _, s in statements if s is not TransactionStatus.IDLE] == [], statements

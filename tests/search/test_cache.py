@@ -7,14 +7,14 @@ import random
 
 import pytest
 from rapidfuzz.distance import OSA
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from finder import search
 from finder.catalogue.models import Service
 from finder.search import SearchRequest, query
 from finder.search.cache import ResultCache
 from finder.search.vocabulary import Vocabulary
-from tests.conftest import make_app
+from tests.conftest import executed, make_app
 from tests.search.test_index_follows import _load
 
 
@@ -68,21 +68,13 @@ def test_facets_can_be_left_uncounted(demo_app):
 def test_a_search_can_give_its_page_without_hits(db, tmp_path):
     """A caller that lists services its own way (the API) gets the same page as ids, and no hit is read for it."""
     _load(db, tmp_path)  # a new index: no hit of it is kept yet
-    statements = []
-
-    def executed(_connection, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
     with db.sessions() as session:
-        event.listen(db.engine, "before_cursor_execute", executed)
-        try:
+        with executed(db.engine) as statements:
             bare = search.search(session, _request("parking permit", hits=False))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", executed)
         full = search.search(session, _request("parking permit"))
     assert bare.hits == [] and bare.service_ids
     assert (bare.service_ids, bare.total, bare.facets) == ([h.service_id for h in full.hits], full.total, full.facets)
-    assert not [s for s in statements if "JOIN agencies" in s], "no hit read"
+    assert not [s for s, _ in statements if "JOIN agencies" in s], "no hit read"
 
 
 def test_an_edit_committed_elsewhere_shows_in_the_next_search(db, tmp_path):

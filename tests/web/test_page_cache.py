@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from finder import search
 from finder.catalogue import Agency, ChannelKind, Office, Service, ServiceStatus, version
 from finder.catalogue.models import WEEKDAYS, DeliveryChannel, OpeningHours, ServiceOffice
 from finder.web.cache import PageCache
-from tests.conftest import make_app
+from tests.conftest import executed, make_app
 from tests.web.helpers import TOKEN, events
 from tests.web.test_replica import statements
 
@@ -157,19 +157,11 @@ def test_pages_read_the_catalogue_outside_any_transaction_on_postgresql(catalogu
     engine = catalogue.extensions["finder.db"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's connections are in the process: a transaction costs no round trip")
-    statuses = []
-
-    def after(_connection, cursor, statement, *_args) -> None:
-        statuses.append((cursor.connection.info.transaction_status, " ".join(statement.split())[:80]))
-
-    event.listen(engine, "after_cursor_execute", after)
-    try:
+    with executed(engine) as statements:
         assert "Renew a passport" in page(client, "/en/search?q=passport")
         assert "Renew a passport" in page(client, "/en/services/passport")
-    finally:
-        event.remove(engine, "after_cursor_execute", after)
-    assert any("search_documents" in s for _, s in statuses) and any("FROM services" in s for _, s in statuses)
-    assert [s for s in statuses if s[0] is not TransactionStatus.IDLE] == []
+    assert any("search_documents" in s for s, _ in statements) and any("FROM services" in s for s, _ in statements)
+    assert [s for s in statements if s[1] is not TransactionStatus.IDLE] == []
 
 
 def test_the_cache_keeps_only_so_many_pages(catalogue, client):
